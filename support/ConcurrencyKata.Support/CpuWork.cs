@@ -1,0 +1,59 @@
+using System.Diagnostics;
+
+namespace ConcurrencyKata;
+
+/// <summary>
+/// Deterministic, allocation-free busy work: it keeps one core computing and nothing else.
+/// Use it wherever an exercise needs "real computation" rather than waiting.
+/// </summary>
+public static class CpuWork
+{
+    private static readonly Lazy<double> _iterationsPerMillisecond = new(Calibrate);
+
+    /// <summary>
+    /// Mixes <paramref name="seed"/> for <paramref name="iterations"/> rounds and returns the
+    /// result. The same inputs always give the same answer, on every machine.
+    /// </summary>
+    public static ulong Spin(long iterations, ulong seed = 0x9E3779B97F4A7C15UL)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(iterations);
+        var x = seed | 1UL;
+        for (long i = 0; i < iterations; i++)
+        {
+            // xorshift64* : cheap, branch-free, impossible for the JIT to fold away.
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            x *= 0x2545F4914F6CDD1DUL;
+        }
+        return x;
+    }
+
+    /// <summary>
+    /// How many <see cref="Spin"/> iterations take about <paramref name="duration"/> of CPU time on
+    /// this machine (measured once per process, best of several runs).
+    /// </summary>
+    public static long IterationsFor(TimeSpan duration)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(duration, TimeSpan.Zero);
+        return (long)Math.Ceiling(duration.TotalMilliseconds * _iterationsPerMillisecond.Value);
+    }
+
+    /// <summary>Keeps the calling thread computing for about <paramref name="duration"/>.</summary>
+    public static ulong Burn(TimeSpan duration, ulong seed = 0x9E3779B97F4A7C15UL)
+        => Spin(IterationsFor(duration), seed);
+
+    private static double Calibrate()
+    {
+        const long probe = 2_000_000;
+        Spin(probe / 10); // let the JIT settle before measuring
+        var best = double.MaxValue;
+        for (var run = 0; run < 5; run++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            Spin(probe);
+            best = Math.Min(best, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+        return probe / Math.Max(best, 0.001);
+    }
+}

@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+using Xunit.Sdk;
+
+namespace ConcurrencyKata.Tests.Probes;
+
+/// <summary>
+/// One test's probes: a span recorder, an in-flight counter and a kill switch (<see cref="Abort"/>)
+/// that every fake honours. Disposing the scenario pulls the switch, so nothing a test started
+/// keeps running after it, whatever the code under test did.
+/// </summary>
+public sealed class Scenario : IDisposable
+{
+    private readonly CancellationTokenSource _abort = new();
+
+    public SpanRecorder Spans { get; } = new();
+
+    public InFlightCounter InFlight { get; } = new();
+
+    /// <summary>Cancelled when the test is over or has given up waiting: releases every fake.</summary>
+    public CancellationToken Abort => _abort.Token;
+
+    /// <summary>
+    /// Runs <paramref name="action"/> on the thread pool (away from the test framework's own
+    /// synchronization context) and waits for it on the test thread, for at most
+    /// <paramref name="timeout"/>. The wait needs no pool thread, so even code that starves the
+    /// pool cannot hang the test. On timeout the kill switch is pulled and the test fails with
+    /// <paramref name="whatWasExpected"/>, the likely causes and the timeline.
+    /// </summary>
+    public T Run<T>(Func<Task<T>> action, TimeSpan timeout, string whatWasExpected)
+    {
+        var task = Task.Run(action);
+        return Wait(task, timeout, whatWasExpected);
+    }
+
+    public void Run(Func<Task> action, TimeSpan timeout, string whatWasExpected)
+        => Run(async () => { await action().ConfigureAwait(false); return true; }, timeout, whatWasExpected);
+
+    /// <summary>Waits for <paramref name="task"/> as <see cref="Run{T}"/> does, and returns its result or rethrows its exception as itself.</summary>
+    public T Wait<T>(Task<T> task, TimeSpan timeout, string whatWasExpected)
+    {
+        var started = Stopwatch.GetTimestamp();
+        if (!((IAsyncResult)task).AsyncWaitHandle.WaitOne(timeout))
+        {
+            var waited = Stopwatch.GetElapsedTime(started);
+            _abort.Cancel();
+            throw Fail(
+                $"{whatWasExpected}\n" +
+                $"Observed: still not finished after {waited.TotalMilliseconds:0} ms, so the test gave up waiting.\n" +
+                "Look for: a wait that never ends (an `await` on something nobody completes), a deadlock " +
+                "(`.Result`/`.Wait()` on a thread the work needs), or work done one after another.");
+        }
+        if (task.IsFaulted)
+        {
+            var inner = task.Exception!.InnerExceptions.Count == 1 ? task.Exception.InnerException! : task.Exception;
+            ExceptionDispatchInfo.Capture(inner).Throw();
+        }
+        return task.GetAwaiter().GetResult();
+    }
+
+    /// <summary>Runs <paramref name="action"/> and returns the exception it ended with (or null), waiting at most <paramref name="timeout"/>.</summary>
+    public Exception? Catch<T>(Func<Task<T>> action, TimeSpan timeout, string whatWasExpected)
+    {
+        try
+        {
+            Run(action, timeout, whatWasExpected);
+            return null;
+        }
+        catch (XunitException)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            return e;
+        }
+    }
+
+    /// <summary>
+    /// Waits until every participant of <paramref name="gate"/> has checked in. Ends early when
+    /// <paramref name="underTest"/> finishes first: its exception is rethrown as itself (a stub's
+    /// NotImplementedException, say); otherwise the test fails with <paramref name="explain"/>.
+    /// </summary>
+    public void WaitForArrivals(StartGate gate, Task underTest, TimeSpan timeout, Func<int, string> explain)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (!gate.WaitForAll(TimeSpan.FromMilliseconds(20)))
+        {
+            if (underTest.IsCompleted && !gate.WaitForAll(TimeSpan.FromMilliseconds(50)))
+            {
+                if (underTest.IsFaulted || underTest.IsCanceled)
+                {
+                    Wait(AsObjectTask(underTest), TimeSpan.Zero, "");
+                }
+                throw Fail(explain(gate.Arrived) + "\nThe call had already finished.");
+            }
+            if (Stopwatch.GetTimestamp() > deadline)
+            {
+                var arrived = gate.Arrived;
+                _abort.Cancel();
+                throw Fail(explain(arrived));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Calls <paramref name="call"/> on a thread of its own and waits at most
+    /// <paramref name="timeout"/> for it to return. A call that blocks its caller is reported
+    /// with <paramref name="whatWasExpected"/> instead of hanging the test.
+    /// </summary>
+    public T CallOnOwnThread<T>(Func<T> call, TimeSpan timeout, string whatWasExpected)
+    {
+        T result = default!;
+        Exception? error = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                result = call();
+            }
+            catch (Exception e)
+            {
+                error = e;
+            }
+        })
+        { IsBackground = true, Name = "kata caller" };
+        thread.Start();
+        if (!thread.Join(timeout))
+        {
+            _abort.Cancel();
+            throw Fail(
+                $"{whatWasExpected}\n" +
+                $"Observed: the call had not returned to its caller after {timeout.TotalMilliseconds:0} ms.");
+        }
+        if (error is not null)
+        {
+            ExceptionDispatchInfo.Capture(error).Throw();
+        }
+        return result;
+    }
+
+    private static async Task<object?> AsObjectTask(Task task)
+    {
+        await task.ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>Builds a failure whose message ends with this scenario's timeline.</summary>
+    public XunitException Fail(string message) => new($"{message.TrimEnd()}\n\n{Spans.Render()}");
+
+    /// <summary>Fails the test with <paramref name="message"/> and the timeline unless <paramref name="condition"/> holds.</summary>
+    public void Check(bool condition, Func<string> message)
+    {
+        if (!condition)
+        {
+            throw Fail(message());
+        }
+    }
+
+    public void Dispose()
+    {
+        _abort.Cancel();
+        _abort.Dispose();
+    }
+}

@@ -1,0 +1,155 @@
+using System.Diagnostics;
+
+namespace ConcurrencyKata.Tests.Probes.SelfTests;
+
+/// <summary>The probes must be able to tell right from wrong before any exercise relies on them.</summary>
+public sealed class ProbeTests
+{
+    [Fact]
+    public void The_in_flight_counter_remembers_its_peak()
+    {
+        var counter = new InFlightCounter();
+        var a = counter.Enter();
+        var b = counter.Enter();
+        b.Dispose();
+        var c = counter.Enter();
+        c.Dispose();
+        a.Dispose();
+
+        counter.Max.Should().Be(2);
+        counter.Current.Should().Be(0);
+        counter.Total.Should().Be(3);
+    }
+
+    [Fact]
+    public void The_start_gate_reports_how_many_arrived_and_holds_them_until_opened()
+    {
+        var gate = new StartGate(3);
+        var first = gate.ArriveAndWaitAsync(CancellationToken.None);
+        var second = gate.ArriveAndWaitAsync(CancellationToken.None);
+
+        gate.WaitForAll(TimeSpan.FromMilliseconds(50)).Should().BeFalse("only 2 of 3 arrived");
+        gate.Arrived.Should().Be(2);
+        first.IsCompleted.Should().BeFalse("the gate is closed");
+
+        var third = gate.ArriveAndWaitAsync(CancellationToken.None);
+        gate.WaitForAll(TimeSpan.FromSeconds(1)).Should().BeTrue();
+        gate.Open();
+        Task.WaitAll([first, second, third], TimeSpan.FromSeconds(5)).Should().BeTrue();
+    }
+
+    [Fact]
+    public void A_scenario_gives_up_on_a_task_that_never_finishes_and_releases_the_fakes()
+    {
+        using var scenario = new Scenario();
+        var gate = new StartGate(2);
+        var fetcher = new FakeFetcher(scenario, FakeFetcher.AtGate(gate));
+        var pending = fetcher.FetchAsync("never", CancellationToken.None);
+
+        var act = () => scenario.Wait(pending, TimeSpan.FromMilliseconds(100), "Expected the fetch to finish.");
+
+        act.Should().Throw<Xunit.Sdk.XunitException>()
+            .Which.Message.Should().Contain("Expected the fetch to finish.").And.Contain("fetch never");
+        scenario.Abort.IsCancellationRequested.Should().BeTrue("giving up pulls the kill switch");
+        SpinWait.SpinUntil(() => pending.IsCompleted, TimeSpan.FromSeconds(5)).Should().BeTrue("the kill switch releases the fake");
+    }
+
+    [Fact]
+    public void A_scenario_reports_a_call_that_blocks_its_caller()
+    {
+        using var scenario = new Scenario();
+        using var never = new ManualResetEventSlim();
+
+        var act = () => scenario.CallOnOwnThread(() => never.Wait(TimeSpan.FromSeconds(10)), TimeSpan.FromMilliseconds(100), "Expected a quick return.");
+
+        act.Should().Throw<Xunit.Sdk.XunitException>().Which.Message.Should().Contain("had not returned");
+        never.Set();
+    }
+
+    [Fact]
+    public void The_event_loop_runs_continuations_on_its_own_thread()
+    {
+        using var loop = new SingleThreadLoop();
+        var threads = new List<int>();
+
+        var call = loop.Start(async () =>
+        {
+            threads.Add(Environment.CurrentManagedThreadId);
+            await Task.Delay(10);
+            threads.Add(Environment.CurrentManagedThreadId);
+            await Task.Yield();
+            threads.Add(Environment.CurrentManagedThreadId);
+            return threads.Count;
+        });
+
+        call.Task.Wait(TimeSpan.FromSeconds(5)).Should().BeTrue();
+        call.WasCompleteOnReturn(TimeSpan.Zero).Should().BeFalse();
+        threads.Should().HaveCount(3).And.OnlyContain(id => id == loop.ThreadId);
+    }
+
+    [Fact]
+    public void The_heartbeat_exposes_a_blocked_loop()
+    {
+        using var loop = new SingleThreadLoop();
+        SpinWait.SpinUntil(() => loop.BeatsSince(0) > 2, TimeSpan.FromSeconds(5));
+
+        var from = Stopwatch.GetTimestamp();
+        loop.Invoke(() => Thread.Sleep(300), TimeSpan.FromSeconds(5)).Should().BeTrue();
+        SpinWait.SpinUntil(() => loop.BeatsSince(from) > 2, TimeSpan.FromSeconds(5));
+
+        loop.LargestGapSince(from).Should().BeGreaterThan(TimeSpan.FromMilliseconds(250));
+    }
+
+    [Fact]
+    public void The_heartbeat_keeps_ticking_while_the_loop_awaits()
+    {
+        using var loop = new SingleThreadLoop();
+        SpinWait.SpinUntil(() => loop.BeatsSince(0) > 2, TimeSpan.FromSeconds(5));
+
+        var from = Stopwatch.GetTimestamp();
+        var call = loop.Start(async () =>
+        {
+            await Task.Delay(300);
+            return 0;
+        });
+        call.Task.Wait(TimeSpan.FromSeconds(5)).Should().BeTrue();
+
+        loop.BeatsSince(from).Should().BeGreaterThan(5, "a 10 ms heartbeat runs many times during a 300 ms await");
+    }
+
+    [Fact]
+    public void A_blocking_wait_on_the_loop_is_seen_as_a_call_that_never_returns()
+    {
+        using var loop = new SingleThreadLoop();
+
+        var call = loop.Start(() =>
+        {
+            // the classic deadlock: block the loop on work that needs the loop
+            var inner = Inner();
+            return Task.FromResult(inner.Result);
+
+            static async Task<int> Inner()
+            {
+                await Task.Delay(10);
+                return 1;
+            }
+        });
+
+        call.WasCompleteOnReturn(TimeSpan.FromMilliseconds(300)).Should().BeNull("the loop thread is stuck in .Result");
+    }
+
+    [Fact]
+    public void The_cpu_meter_sees_computation_but_not_sleep()
+    {
+        var meter = CpuMeter.Start();
+        Thread.Sleep(200);
+        var sleeping = meter.Read();
+
+        meter = CpuMeter.Start();
+        CpuWork.Burn(TimeSpan.FromMilliseconds(200));
+        var computing = meter.Read();
+
+        sleeping.Cpu.Should().BeLessThan(TimeSpan.FromMilliseconds(100), "sleeping costs no CPU");
+        computing.Cpu.Should().BeGreaterThan(TimeSpan.FromMilliseconds(100), "burning 200 ms of CPU shows as CPU time");
+    }
+}

@@ -1,0 +1,35 @@
+using System.Diagnostics;
+
+namespace ConcurrencyKata.Tests.Probes;
+
+/// <summary>
+/// One operation on the timeline: when it started and ended (<see cref="Stopwatch.GetTimestamp"/>
+/// ticks, comparable across processes on the same machine), where it ran, and whether it was
+/// computing (<see cref="Busy"/>) or waiting.
+/// </summary>
+public sealed record Span(
+    string Name,
+    long StartTicks,
+    long? EndTicks,
+    int ThreadId,
+    int ProcessId,
+    bool Busy)
+{
+    /// <summary>The lane an operation ran in: a thread of this process, or another process.</summary>
+    public string Lane => ProcessId == Environment.ProcessId ? $"T{ThreadId}" : $"P{ProcessId}";
+
+    public bool IsOpen => EndTicks is null;
+
+    public bool Overlaps(Span other, long now)
+    {
+        var end = EndTicks ?? now;
+        var otherEnd = other.EndTicks ?? now;
+        return StartTicks < otherEnd && other.StartTicks < end;
+    }
+
+    /// <summary>Builds a closed span from milliseconds after <paramref name="originTicks"/> (handy in tests).</summary>
+    public static Span FromMilliseconds(string name, double startMs, double endMs, int threadId, bool busy = false, int? processId = null, long originTicks = 0)
+        => new(name, originTicks + ToTicks(startMs), originTicks + ToTicks(endMs), threadId, processId ?? Environment.ProcessId, busy);
+
+    internal static long ToTicks(double milliseconds) => (long)Math.Round(milliseconds * Stopwatch.Frequency / 1000.0);
+}

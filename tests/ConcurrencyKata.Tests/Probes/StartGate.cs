@@ -1,0 +1,53 @@
+namespace ConcurrencyKata.Tests.Probes;
+
+/// <summary>
+/// Lets the test prove overlap without a clock: each participant checks in and then waits
+/// until the test opens the gate. If the code under test waits for one operation before
+/// starting the next, only one ever checks in, every time.
+/// </summary>
+public sealed class StartGate(int expected)
+{
+    private readonly TaskCompletionSource _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ManualResetEventSlim _allArrived = new(expected <= 0);
+    private int _arrived;
+
+    public int Expected { get; } = expected;
+
+    /// <summary>How many participants have checked in so far.</summary>
+    public int Arrived => Volatile.Read(ref _arrived);
+
+    public bool IsOpen => _opened.Task.IsCompleted;
+
+    /// <summary>Checks in, then waits for the gate to open (or for the token).</summary>
+    public Task ArriveAndWaitAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Increment(ref _arrived) >= Expected)
+        {
+            _allArrived.Set();
+        }
+        return _opened.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Blocks the test thread (never a pool thread's job) until every participant has checked
+    /// in, or the timeout passes. Returns whether all arrived.
+    /// </summary>
+    public bool WaitForAll(TimeSpan timeout) => _allArrived.Wait(timeout);
+
+    /// <summary>Blocks until at least <paramref name="count"/> have checked in, or the timeout passes.</summary>
+    public bool WaitFor(int count, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (Arrived < count)
+        {
+            if (DateTime.UtcNow >= deadline)
+            {
+                return false;
+            }
+            Thread.Sleep(2);
+        }
+        return true;
+    }
+
+    public void Open() => _opened.TrySetResult();
+}

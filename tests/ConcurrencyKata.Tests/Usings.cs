@@ -1,0 +1,3 @@
+global using ConcurrencyKata.Tests.Probes;
+global using FluentAssertions;
+global using Xunit;

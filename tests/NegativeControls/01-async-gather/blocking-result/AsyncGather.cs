@@ -1,0 +1,14 @@
+// Mistake: gives every fetch a thread of its own that blocks on .Result (starves the thread pool).
+namespace ConcurrencyKata;
+
+public static class AsyncGather
+{
+    public static async Task<IReadOnlyList<string>> FetchAllAsync(
+        IFetcher fetcher,
+        IReadOnlyList<string> keys,
+        CancellationToken cancellationToken = default)
+    {
+        var pending = keys.Select(key => Task.Run(() => fetcher.FetchAsync(key, cancellationToken).Result)).ToArray();
+        return await Task.WhenAll(pending).ConfigureAwait(false);
+    }
+}

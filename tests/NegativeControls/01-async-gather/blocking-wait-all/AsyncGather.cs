@@ -1,0 +1,15 @@
+// Mistake: starts every fetch, then blocks the caller's thread in Task.WaitAll before returning.
+namespace ConcurrencyKata;
+
+public static class AsyncGather
+{
+    public static Task<IReadOnlyList<string>> FetchAllAsync(
+        IFetcher fetcher,
+        IReadOnlyList<string> keys,
+        CancellationToken cancellationToken = default)
+    {
+        var pending = keys.Select(key => fetcher.FetchAsync(key, cancellationToken)).ToArray();
+        Task.WaitAll(pending, cancellationToken);
+        return Task.FromResult<IReadOnlyList<string>>(pending.Select(t => t.Result).ToList());
+    }
+}

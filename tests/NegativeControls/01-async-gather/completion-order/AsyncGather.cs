@@ -1,0 +1,21 @@
+// Mistake: starts every fetch at once but collects the values in the order they arrive.
+namespace ConcurrencyKata;
+
+public static class AsyncGather
+{
+    public static async Task<IReadOnlyList<string>> FetchAllAsync(
+        IFetcher fetcher,
+        IReadOnlyList<string> keys,
+        CancellationToken cancellationToken = default)
+    {
+        var pending = keys.Select(key => fetcher.FetchAsync(key, cancellationToken)).ToList();
+        var values = new List<string>();
+        while (pending.Count > 0)
+        {
+            var done = await Task.WhenAny(pending).ConfigureAwait(false);
+            pending.Remove(done);
+            values.Add(await done.ConfigureAwait(false));
+        }
+        return values;
+    }
+}

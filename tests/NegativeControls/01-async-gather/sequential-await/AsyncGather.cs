@@ -1,0 +1,18 @@
+// Mistake: awaits each fetch before starting the next one; correct values, no overlap at all.
+namespace ConcurrencyKata;
+
+public static class AsyncGather
+{
+    public static async Task<IReadOnlyList<string>> FetchAllAsync(
+        IFetcher fetcher,
+        IReadOnlyList<string> keys,
+        CancellationToken cancellationToken = default)
+    {
+        var values = new List<string>();
+        foreach (var key in keys)
+        {
+            values.Add(await fetcher.FetchAsync(key, cancellationToken).ConfigureAwait(false));
+        }
+        return values;
+    }
+}
