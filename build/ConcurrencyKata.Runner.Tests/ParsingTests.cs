@@ -1,0 +1,116 @@
+using System.Xml.Linq;
+
+namespace ConcurrencyKata.Runner.Tests;
+
+public sealed class ParsingTests
+{
+    private const string Trx = """
+        <?xml version="1.0" encoding="utf-8"?>
+        <TestRun xmlns="http://microsoft.com/schemas/VisualStudio/TeamTest/2010">
+          <Results>
+            <UnitTestResult testId="a" testName="ConcurrencyKata.Tests.Ex01.AsyncGatherTests.Every_fetch_starts" outcome="Failed" duration="00:00:03.0100000">
+              <Output><ErrorInfo><Message>Expected all 8.
+        Observed: 1 of 8.</Message><StackTrace>   at X.Y() in /home/me/kata/exercises/01-async-gather/AsyncGather.cs:line 15</StackTrace></ErrorInfo></Output>
+            </UnitTestResult>
+            <UnitTestResult testId="b" testName="ConcurrencyKata.Tests.Ex01.AsyncGatherTests.Empty" outcome="Passed" duration="00:00:00.0010000" />
+            <UnitTestResult testId="c" testName="ConcurrencyKata.Tests.Ex02.Other.Skipped" outcome="NotExecuted" />
+          </Results>
+          <TestDefinitions>
+            <UnitTest id="a" name="Every_fetch_starts"><TestMethod className="ConcurrencyKata.Tests.Ex01.AsyncGatherTests" name="Every_fetch_starts" /></UnitTest>
+            <UnitTest id="b" name="Empty"><TestMethod className="ConcurrencyKata.Tests.Ex01.AsyncGatherTests" name="Empty" /></UnitTest>
+          </TestDefinitions>
+        </TestRun>
+        """;
+
+    [Fact]
+    public void Trx_results_become_outcomes_with_class_method_message_and_stack()
+    {
+        var outcomes = TrxReader.Parse(XDocument.Parse(Trx));
+
+        outcomes.Should().HaveCount(3);
+        var failed = outcomes[0];
+        failed.ClassName.Should().Be("ConcurrencyKata.Tests.Ex01.AsyncGatherTests");
+        failed.MethodName.Should().Be("Every_fetch_starts");
+        failed.Outcome.Should().Be(Outcome.Failed);
+        failed.Message.Should().Contain("Observed: 1 of 8.");
+        failed.Duration.Should().Be(TimeSpan.FromMilliseconds(3010));
+        outcomes[1].Outcome.Should().Be(Outcome.Passed);
+        outcomes[2].Should().Match<TestOutcome>(o => o.Outcome == Outcome.Skipped && o.ClassName == "ConcurrencyKata.Tests.Ex02.Other" && o.MethodName == "Skipped");
+    }
+
+    [Fact]
+    public void Compiler_errors_are_parsed_relative_to_the_repository_and_deduplicated()
+    {
+        const string output = """
+            /repo/exercises/01-async-gather/AsyncGather.cs(12,5): error CS1002: ; expected [/repo/tests/ConcurrencyKata.Tests/ConcurrencyKata.Tests.csproj]
+            /repo/exercises/01-async-gather/AsyncGather.cs(12,5): error CS1002: ; expected [/repo/exercises/ConcurrencyKata.Exercises.csproj]
+            /repo/exercises/04-non-blocking/ChecksumReport.cs(20,13): warning VSTHRD002: Avoid problematic synchronous waits [/repo/exercises/ConcurrencyKata.Exercises.csproj]
+            MSBUILD : error MSB1009: Project file does not exist.
+            Build FAILED.
+            """;
+
+        var diagnostics = BuildDiagnostics.Parse(output, "/repo");
+
+        diagnostics.Should().HaveCount(3);
+        diagnostics[0].Should().Be(new Diagnostic("error", "CS1002", "; expected", "exercises/01-async-gather/AsyncGather.cs", 12, 5));
+        diagnostics[0].Location.Should().Be("exercises/01-async-gather/AsyncGather.cs:12:5");
+        diagnostics[1].IsError.Should().BeFalse();
+        diagnostics[1].Code.Should().Be("VSTHRD002");
+        diagnostics[2].Should().Match<Diagnostic>(d => d.Code == "MSB1009" && d.File == null);
+    }
+
+    [Theory]
+    [InlineData("Every_fetch_is_started", "every fetch is started")]
+    [InlineData("FetchAllAsync_returns_a_pending_task", "FetchAllAsync returns a pending task")]
+    [InlineData("A_failed_fetch", "a failed fetch")]
+    public void Test_names_read_as_sentences(string method, string check)
+        => TestOutcome.Humanize(method).Should().Be(check);
+
+    [Theory]
+    [InlineData("System.NotImplementedException : Exercise 01 is waiting", "NotImplementedException: Exercise 01 is waiting")]
+    [InlineData("Xunit.Sdk.XunitException : Expected 8", "Expected 8")]
+    [InlineData("Expected all 8 fetches : really", "Expected all 8 fetches : really")]
+    public void Exception_type_prefixes_are_shortened(string message, string clean)
+        => Grading.CleanMessage(message).Should().Be(clean);
+
+    [Fact]
+    public void The_first_frame_in_the_learners_code_is_found()
+    {
+        const string stack = """
+               at ConcurrencyKata.Tests.Probes.Scenario.Wait[T](Task`1 task) in /repo/tests/ConcurrencyKata.Tests/Probes/Scenario.cs:line 40
+               at ConcurrencyKata.AsyncGather.FetchAllAsync(IFetcher fetcher) in /repo/exercises/01-async-gather/AsyncGather.cs:line 15
+            """;
+
+        Grading.LearnerFrame(stack).Should().Be("exercises/01-async-gather/AsyncGather.cs:15");
+        Grading.LearnerFrame("   at Somewhere() in /repo/tests/X.cs:line 3").Should().BeNull();
+    }
+
+    [Fact]
+    public void A_hung_test_host_is_explained_as_starvation_and_names_the_test()
+    {
+        var result = new ProcessResult(1, "Blame: The active test running was ConcurrencyKata.Tests.Ex01.AsyncGatherTests.A_thousand\nTest Run Aborted.", false, TimeSpan.Zero);
+
+        var reason = Judge.DescribeAbort(result, outcomesRead: 3);
+
+        reason.Should().Contain("hung").And.Contain("ConcurrencyKata.Tests.Ex01.AsyncGatherTests.A_thousand").And.Contain(".Result");
+    }
+
+    [Fact]
+    public void A_complete_run_has_no_abort_reason()
+        => Judge.DescribeAbort(new ProcessResult(1, "Failed!  - Failed: 2, Passed: 5", false, TimeSpan.Zero), outcomesRead: 7).Should().BeNull();
+
+    [Fact]
+    public void Hints_are_the_numbered_sections_of_hints_md()
+    {
+        var book = HintBook.Parse("# Hints\n\nintro is not a hint\n\n## 1\nStart them all.\n\n## 2\nTask.WhenAll\nkeeps order.\r\n## 3\n\n");
+
+        book.Hints.Should().Equal("Start them all.", "Task.WhenAll\nkeeps order.");
+    }
+
+    [Theory]
+    [InlineData(null, false, true)]
+    [InlineData("1", false, false)]
+    [InlineData(null, true, false)]
+    public void Colour_only_on_a_terminal_and_never_with_no_color(string? noColor, bool redirected, bool expected)
+        => Terminal.WantsColour(name => name == "NO_COLOR" ? noColor : null, redirected).Should().Be(expected);
+}

@@ -1,0 +1,142 @@
+using Spectre.Console;
+
+namespace ConcurrencyKata.Runner.Tests;
+
+public sealed class WorkflowTests
+{
+    private static TestOutcome Outcome(string ns, string method, Outcome outcome, string message = "")
+        => new($"ConcurrencyKata.Tests.{ns}.SomeTests", method, outcome, message, "", TimeSpan.Zero);
+
+    [Fact]
+    public void Exercises_are_passed_failing_not_started_or_not_run()
+    {
+        using var kata = new TempKata().Exercise("01-a", "A").Exercise("02-b", "B").Exercise("03-c", "C").Exercise("04-d", "D");
+        var exercises = kata.Repository.Exercises;
+        var run = new TestRun(
+        [
+            Outcome("Ex01", "One", Runner.Outcome.Passed),
+            Outcome("Ex01", "Two", Runner.Outcome.Passed),
+            Outcome("Ex02", "One", Runner.Outcome.Passed),
+            Outcome("Ex02", "Two", Runner.Outcome.Failed, "Expected x"),
+            Outcome("Ex03", "One", Runner.Outcome.Failed, "System.NotImplementedException : todo"),
+        ], null);
+
+        var grades = Grading.Grade(exercises, run, e => e.Number == "03" || e.Number == "02" && false);
+
+        grades.Select(g => g.Status).Should().Equal(Status.Passed, Status.Failing, Status.NotStarted, Status.NotRun);
+        grades[1].Passing.Should().Be(1);
+    }
+
+    [Fact]
+    public void A_run_that_hung_in_an_exercise_does_not_count_as_passed()
+    {
+        using var kata = new TempKata().Exercise("01-a", "A");
+        var run = new TestRun([Outcome("Ex01", "One", Runner.Outcome.Passed)], "hung: ConcurrencyKata.Tests.Ex01.SomeTests.Two ran for more than 45 s");
+
+        Grading.Grade(kata.Repository.Exercises[0], run, pristine: false).Status.Should().Be(Status.Failing);
+    }
+
+    [Fact]
+    public void The_report_shows_progress_and_the_failing_checks_with_their_timeline_without_colour_codes()
+    {
+        using var kata = new TempKata().Exercise("01-a", "01 · Gather").Exercise("02-b", "02 · Bounded");
+        var repository = kata.Repository;
+        var run = new TestRun(
+        [
+            Outcome("Ex01", "Every_fetch_starts", Runner.Outcome.Failed, "Expected all 8 fetches.\nObserved: 1 of 8.\n\ntimeline: 8 operation(s)\nverdict: sequential: one operation at a time, on 1 thread"),
+            Outcome("Ex01", "Order_is_kept", Runner.Outcome.Passed),
+        ], null);
+        var grades = Grading.Grade(repository.Exercises, run, _ => false);
+        var writer = new StringWriter();
+        var report = new Report(Terminal.Create(writer, colour: false), repository);
+
+        report.Progress(grades, focused: false);
+        report.Details(grades[0], run);
+
+        var text = writer.ToString();
+        text.Should().Contain("0 of 2 exercises done")
+            .And.Contain("01 · Gather").And.Contain("failing").And.Contain("1/2")
+            .And.Contain("✗ every fetch starts")
+            .And.Contain("Observed: 1 of 8.")
+            .And.Contain("verdict: sequential")
+            .And.Contain("✓ order is kept")
+            .And.Contain("exercises/01-a/README.md")
+            .And.Contain("hint --exercise=01");
+        text.Should().NotContain("\u001b[", "no colour codes without a terminal");
+    }
+
+    [Fact]
+    public void Compile_errors_are_listed_with_file_and_line()
+    {
+        using var kata = new TempKata().Exercise("01-a", "A");
+        var writer = new StringWriter();
+        var build = new BuildOutcome(false, [new Diagnostic("error", "CS1002", "; expected", "exercises/01-a/Code.cs", 12, 5)], "", TimeSpan.Zero);
+
+        new Report(Terminal.Create(writer, colour: false), kata.Repository).CompileErrors(build);
+
+        writer.ToString().Should().Contain("does not compile").And.Contain("exercises/01-a/Code.cs:12:5").And.Contain("CS1002 ; expected");
+    }
+
+    [Fact]
+    public void Local_changes_to_the_judge_are_announced()
+    {
+        using var kata = new TempKata();
+        var writer = new StringWriter();
+
+        new Report(Terminal.Create(writer, colour: false), kata.Repository).Tampered(["tests/ConcurrencyKata.Tests/Ex01/AsyncGatherTests.cs"]);
+
+        writer.ToString().Should().Contain("do not count").And.Contain("AsyncGatherTests.cs");
+    }
+
+    [Fact]
+    public void Compare_gives_a_unified_diff_with_context()
+    {
+        var yours = string.Join('\n', Enumerable.Range(1, 12).Select(i => $"line {i}")) + "\n";
+        var reference = yours.Replace("line 6\n", "line six\n", StringComparison.Ordinal);
+
+        var diff = Compare.Diff(yours, reference, "exercises/x.cs", "solutions/x.cs");
+
+        diff.Should().Equal(
+            "--- exercises/x.cs", "+++ solutions/x.cs", "@@ -3,7 +3,7 @@",
+            " line 3", " line 4", " line 5", "-line 6", "+line six", " line 7", " line 8", " line 9");
+        Compare.Diff("same\n", "same\r\n", "a", "b").Should().BeEmpty();
+    }
+
+    [Fact]
+    public void The_solutions_branch_holds_the_reference_in_exercises_and_leaves_the_work_tree_alone()
+    {
+        using var kata = new TempKata().Exercise("01-a", "A", stub: "stub\n", solution: "reference\n");
+        kata.Git("init", "-q", "-b", "main");
+        kata.Git("add", "-A");
+        kata.Git("commit", "-q", "-m", "kata");
+        kata.Write("exercises/01-a/Code.cs", "my work in progress\n");
+        var head = kata.Git("rev-parse", "HEAD");
+
+        SolutionsBranch.Refresh(kata.Repository);
+
+        kata.Git("show", "solutions:exercises/01-a/Code.cs").Should().Be("reference");
+        kata.Git("rev-parse", "solutions^").Should().Be(head, "the branch sits on top of the current commit");
+        kata.Git("rev-parse", "HEAD").Should().Be(head);
+        kata.Git("symbolic-ref", "--short", "HEAD").Should().Be("main");
+        kata.Read("exercises/01-a/Code.cs").Should().Be("my work in progress\n");
+        kata.Git("diff", "solutions", "--", "exercises/01-a").Should().Contain("-reference").And.Contain("+my work in progress");
+
+        // refreshing again is fine
+        SolutionsBranch.Refresh(kata.Repository);
+        kata.Git("show", "solutions:exercises/01-a/Code.cs").Should().Be("reference");
+    }
+
+    [Fact]
+    public void Hint_progress_is_remembered_per_exercise()
+    {
+        using var kata = new TempKata().Exercise("01-a", "A").Exercise("02-b", "B");
+        var progress = new HintProgress(Path.Combine(kata.Root, ".kata", "hints.json"));
+        var (first, second) = (kata.Repository.Exercises[0], kata.Repository.Exercises[1]);
+
+        progress.Seen(first).Should().Be(0);
+        progress.Record(first, 2);
+
+        new HintProgress(Path.Combine(kata.Root, ".kata", "hints.json")).Seen(first).Should().Be(2);
+        progress.Seen(second).Should().Be(0);
+    }
+}

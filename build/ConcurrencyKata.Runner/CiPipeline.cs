@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using Spectre.Console;
+
+namespace ConcurrencyKata.Runner;
+
+/// <summary>
+/// `./build.sh ci`: proves the judge discriminates. Every reference solution passes, every
+/// untouched stub fails, every negative control is rejected by its exercise's checks, and the
+/// runner's own tests pass. Ends with one line "N passed, N failed".
+/// </summary>
+public sealed class CiPipeline(KataRepository repository, IAnsiConsole console)
+{
+    private int _passed;
+    private int _failed;
+
+    public int Run()
+    {
+        var clock = Stopwatch.StartNew();
+        var judge = new Judge(repository, strict: true);
+
+        Section("the runner's own tests");
+        RunnerSelfTests();
+
+        Section("reference solutions: every check passes");
+        var solutions = BuildOrFail(judge, Variant.Solutions);
+        if (solutions)
+        {
+            var run = judge.Test(Variant.Solutions);
+            ReportAbort(run);
+            foreach (var outcome in run.Outcomes.OrderBy(o => o.FullName, StringComparer.Ordinal))
+            {
+                Check(outcome.Outcome == Outcome.Passed, $"{Short(outcome)}",
+                    outcome.Outcome == Outcome.Passed ? null : Grading.CleanMessage(outcome.Message));
+            }
+            foreach (var exercise in repository.Exercises)
+            {
+                Check(run.For(exercise).Any(), $"{exercise.Id} has checks", "no test of the judge belongs to this exercise (namespace " + exercise.TestNamespace + ")");
+            }
+        }
+
+        Section("stubs: untouched, and every one fails its checks");
+        var manifest = StubManifest.Load(repository.StubManifestPath);
+        var differences = manifest.Differences(StubManifest.Compute(repository));
+        Check(differences.Count == 0, "exercises/ match exercises/stubs.sha256",
+            $"differs: {string.Join(", ", differences)}. If you changed a stub on purpose, run `{Terminal.Command} lock-stubs`.");
+        if (BuildOrFail(judge, Variant.Exercises))
+        {
+            var run = judge.Test(Variant.Exercises);
+            foreach (var exercise in repository.Exercises)
+            {
+                var failing = run.For(exercise).Where(o => o.Outcome == Outcome.Failed).ToList();
+                Check(failing.Count > 0 || Grading.HungIn(run, exercise), $"stub of {exercise.Id} fails ({failing.Count} of {run.For(exercise).Count()} checks)",
+                    "every check passes against the untouched stub: the checks cannot tell an empty exercise from a solved one");
+            }
+        }
+
+        Section("negative controls: each is rejected by its exercise's checks");
+        foreach (var control in repository.Controls())
+        {
+            var variant = Variant.Control(control);
+            var build = new Judge(repository).Build(variant);
+            if (!build.Succeeded)
+            {
+                Check(false, $"{control.Key}", "does not compile: " + string.Join("; ", build.Errors.Take(3)));
+                continue;
+            }
+            var run = judge.Test(variant, [control.Exercise]);
+            var rejectedBy = run.For(control.Exercise).Where(o => o.Outcome == Outcome.Failed).ToList();
+            var hung = Grading.HungIn(run, control.Exercise) || (run.Aborted is not null && rejectedBy.Count == 0);
+            var detail = hung
+                ? "hung (the test host was stopped)"
+                : rejectedBy.Count > 0 ? $"rejected by: {string.Join(", ", rejectedBy.Select(r => r.Check))}" : "";
+            Check(rejectedBy.Count > 0 || hung, $"{control.Key} ({control.Mistake}) {detail}",
+                "every check passes: the judge cannot tell this known-wrong implementation from a right one");
+        }
+
+        console.WriteLine();
+        console.MarkupLine($"[grey]ci finished in {clock.Elapsed.TotalSeconds:0} s[/]");
+        console.WriteLine($"{_passed} passed, {_failed} failed");
+        return _failed == 0 ? 0 : 1;
+    }
+
+    private void RunnerSelfTests()
+    {
+        var resultsDir = Path.Combine(repository.StateDirectory, "results", "runner");
+        Directory.CreateDirectory(resultsDir);
+        var trx = Path.Combine(resultsDir, "results.trx");
+        File.Delete(trx);
+        var result = ProcessRunner.Run("dotnet",
+            ["test", repository.RunnerTestsProject, "-nologo", "-v:q", "-p:TreatWarningsAsErrors=true", "--logger", "trx;LogFileName=" + trx, "--results-directory", resultsDir],
+            repository.Root, TimeSpan.FromMinutes(10));
+        if (!File.Exists(trx))
+        {
+            Check(false, "runner tests ran", Tail(result.Output));
+            return;
+        }
+        foreach (var outcome in TrxReader.Read(trx))
+        {
+            Check(outcome.Outcome == Outcome.Passed, Short(outcome), Grading.CleanMessage(outcome.Message));
+        }
+    }
+
+    private bool BuildOrFail(Judge judge, Variant variant)
+    {
+        var build = judge.Build(variant);
+        Check(build.Succeeded, $"judge builds against {variant.Description} ({build.Elapsed.TotalSeconds:0.0} s)",
+            string.Join("\n", build.Errors.Select(e => e.ToString())));
+        return build.Succeeded;
+    }
+
+    private void ReportAbort(TestRun run)
+    {
+        if (run.Aborted is not null)
+        {
+            Check(false, "the test run completed", run.Aborted);
+        }
+    }
+
+    private void Section(string title)
+    {
+        console.WriteLine();
+        console.MarkupLine($"[bold]== {Markup.Escape(title)}[/]");
+    }
+
+    private void Check(bool ok, string what, string? whyNot)
+    {
+        if (ok)
+        {
+            _passed++;
+            console.MarkupLine($"[green]PASS[/] {Markup.Escape(what)}");
+            return;
+        }
+        _failed++;
+        console.MarkupLine($"[red]FAIL[/] {Markup.Escape(what)}");
+        if (!string.IsNullOrWhiteSpace(whyNot))
+        {
+            foreach (var line in whyNot.Split('\n').Take(40))
+            {
+                console.MarkupLine($"     {Markup.Escape(line)}");
+            }
+        }
+    }
+
+    private static string Short(TestOutcome outcome)
+        => $"{outcome.ClassName.Replace("ConcurrencyKata.", "", StringComparison.Ordinal)}: {outcome.Check}";
+
+    private static string Tail(string text) => string.Join('\n', text.Split('\n').TakeLast(20));
+}

@@ -1,0 +1,86 @@
+namespace ConcurrencyKata.Runner;
+
+public enum Status
+{
+    Passed,
+    Failing,
+    NotStarted,
+    NotRun,
+}
+
+/// <summary>Where one exercise stands after a run of the judge.</summary>
+public sealed record ExerciseGrade(Exercise Exercise, Status Status, IReadOnlyList<TestOutcome> Checks)
+{
+    public int Passing => Checks.Count(c => c.Outcome == Outcome.Passed);
+
+    public IEnumerable<TestOutcome> Failures => Checks.Where(c => c.Outcome == Outcome.Failed);
+
+    public bool IsDone => Status == Status.Passed;
+}
+
+/// <summary>Turns test outcomes into a status per exercise.</summary>
+public static class Grading
+{
+    public static IReadOnlyList<ExerciseGrade> Grade(IEnumerable<Exercise> exercises, TestRun run, Func<Exercise, bool> isPristine)
+        => exercises.Select(e => Grade(e, run, isPristine(e))).ToList();
+
+    public static ExerciseGrade Grade(Exercise exercise, TestRun run, bool pristine)
+    {
+        var checks = run.For(exercise).OrderBy(c => c.MethodName, StringComparer.Ordinal).ToList();
+        var ran = checks.Where(c => c.Outcome != Outcome.Skipped).ToList();
+        Status status;
+        if (ran.Count == 0)
+        {
+            status = Status.NotRun;
+        }
+        else if (ran.All(c => c.Outcome == Outcome.Passed) && !HungIn(run, exercise))
+        {
+            status = Status.Passed;
+        }
+        else
+        {
+            status = pristine ? Status.NotStarted : Status.Failing;
+        }
+        return new ExerciseGrade(exercise, status, checks);
+    }
+
+    /// <summary>The exercise a hung run was in, when the abort message names one of its tests.</summary>
+    public static bool HungIn(TestRun run, Exercise exercise)
+        => run.Aborted is not null && run.Aborted.Contains(exercise.TestNamespace + ".", StringComparison.Ordinal);
+
+    /// <summary>The check's message without the exception type prefix xunit adds, e.g. "System.NotImplementedException : ".</summary>
+    public static string CleanMessage(string message)
+    {
+        var colon = message.IndexOf(" : ", StringComparison.Ordinal);
+        if (colon > 0 && !message[..colon].Contains(' ', StringComparison.Ordinal) && message[..colon].Contains('.', StringComparison.Ordinal))
+        {
+            var type = message[..colon];
+            var shortType = type[(type.LastIndexOf('.') + 1)..];
+            return shortType == "XunitException" ? message[(colon + 3)..] : $"{shortType}: {message[(colon + 3)..]}";
+        }
+        return message;
+    }
+
+    /// <summary>The first place in the learner's code that the stack trace passes through, as "exercises/...cs:line".</summary>
+    public static string? LearnerFrame(string stackTrace, string folder = "exercises")
+    {
+        foreach (var line in stackTrace.Split('\n'))
+        {
+            var marker = line.IndexOf(" in ", StringComparison.Ordinal);
+            if (marker < 0)
+            {
+                continue;
+            }
+            var location = line[(marker + 4)..].Trim().Replace('\\', '/');
+            var at = location.IndexOf($"/{folder}/", StringComparison.Ordinal);
+            if (at < 0)
+            {
+                continue;
+            }
+            var path = location[(at + 1)..];
+            var lineMarker = path.LastIndexOf(":line ", StringComparison.Ordinal);
+            return lineMarker < 0 ? path : $"{path[..lineMarker]}:{path[(lineMarker + 6)..]}";
+        }
+        return null;
+    }
+}

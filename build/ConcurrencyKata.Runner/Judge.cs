@@ -1,0 +1,118 @@
+using System.Text.RegularExpressions;
+
+namespace ConcurrencyKata.Runner;
+
+/// <summary>An implementation the judge can be compiled against.</summary>
+public sealed record Variant(string Name, string Description, IReadOnlyList<string> Properties)
+{
+    public static Variant Exercises { get; } = new("exercises", "your code in exercises/", ["KataImpl=exercises"]);
+
+    public static Variant Solutions { get; } = new("solutions", "the reference solutions", ["KataImpl=solutions"]);
+
+    public static Variant Control(NegativeControl control)
+        => new($"control-{control.Exercise.Id}-{control.Name}", $"negative control {control.Key}", [$"KataControl={control.Key}"]);
+}
+
+public sealed record BuildOutcome(bool Succeeded, IReadOnlyList<Diagnostic> Diagnostics, string Output, TimeSpan Elapsed)
+{
+    public IEnumerable<Diagnostic> Errors => Diagnostics.Where(d => d.IsError);
+}
+
+/// <summary>Builds the judge against a variant and runs its tests, with every wait bounded.</summary>
+public sealed partial class Judge(KataRepository repository, bool strict = false)
+{
+    /// <summary>A test that runs this long is hung: the test host is killed and the test named.</summary>
+    public static readonly TimeSpan HangTimeout = TimeSpan.FromSeconds(45);
+
+    private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(12);
+
+    public string AssemblyPath(Variant variant)
+        => Path.Combine(Path.GetDirectoryName(repository.JudgeProject)!, "bin", variant.Name, "Debug", "net10.0", "ConcurrencyKata.Tests.dll");
+
+    public BuildOutcome Build(Variant variant)
+    {
+        var args = new List<string> { "build", repository.JudgeProject, "-nologo", "-v:q", "-clp:NoSummary" };
+        args.AddRange(variant.Properties.Select(p => $"-p:{p}"));
+        args.Add($"-p:TreatWarningsAsErrors={(strict ? "true" : "false")}");
+        var result = ProcessRunner.Run("dotnet", args, repository.Root, BuildTimeout);
+        var diagnostics = BuildDiagnostics.Parse(result.Output, repository.Root);
+        var ok = result.ExitCode == 0 && !result.TimedOut && File.Exists(AssemblyPath(variant));
+        if (!ok && !diagnostics.Any(d => d.IsError))
+        {
+            diagnostics = [.. diagnostics, new Diagnostic("error", "KATA001", result.TimedOut ? "the build timed out" : LastLines(result.Output, 15), null, 0, 0)];
+        }
+        return new BuildOutcome(ok, diagnostics, result.Output, result.Elapsed);
+    }
+
+    /// <summary>Runs the judge's tests (all, or those of <paramref name="only"/>) against an already built variant.</summary>
+    public TestRun Test(Variant variant, IReadOnlyCollection<Exercise>? only = null, string? extraFilter = null)
+    {
+        var resultsDir = Path.Combine(repository.StateDirectory, "results", variant.Name);
+        Directory.CreateDirectory(resultsDir);
+        var trx = Path.Combine(resultsDir, "results.trx");
+        File.Delete(trx);
+
+        var args = new List<string>
+        {
+            "test", AssemblyPath(variant),
+            "--logger", "trx;LogFileName=" + trx,
+            "--results-directory", resultsDir,
+            "--blame-hang-timeout", $"{(int)HangTimeout.TotalSeconds}s",
+            "--blame-hang-dump-type", "none",
+        };
+        var filters = new List<string>();
+        if (only is { Count: > 0 })
+        {
+            filters.Add("(" + string.Join("|", only.Select(e => $"FullyQualifiedName~{e.TestNamespace}.")) + ")");
+        }
+        if (extraFilter is not null)
+        {
+            filters.Add("(" + extraFilter + ")");
+        }
+        if (filters.Count > 0)
+        {
+            args.Add("--filter");
+            args.Add(string.Join("&", filters));
+        }
+
+        var result = ProcessRunner.Run("dotnet", args, repository.Root, RunTimeout);
+        var outcomes = File.Exists(trx) ? TrxReader.Read(trx) : [];
+        return new TestRun(outcomes, DescribeAbort(result, outcomes.Count));
+    }
+
+    /// <summary>Why a run ended early, in a learner's words; null when it ran to the end.</summary>
+    internal static string? DescribeAbort(ProcessResult result, int outcomesRead)
+    {
+        if (result.TimedOut)
+        {
+            return $"the test run did not finish within {RunTimeout.TotalMinutes:0} minutes and was stopped.";
+        }
+        var hung = HungTest().Match(result.Output);
+        if (hung.Success)
+        {
+            var name = hung.Groups["name"].Value.Trim();
+            return $"hung: {name} ran for more than {HangTimeout.TotalSeconds:0} s and the test host was stopped. " +
+                   "This is usually thread-pool starvation: many threads each blocked in .Result or .Wait(), " +
+                   "so nothing is left to run the work they wait for. Await instead of blocking.";
+        }
+        if (result.ExitCode != 0 && outcomesRead == 0)
+        {
+            return "the test host ended before reporting any result:\n" + LastLines(result.Output, 20);
+        }
+        if (Crashed().IsMatch(result.Output))
+        {
+            return "the test host crashed part-way (for example a StackOverflowException or an exception on a thread of your own):\n" + LastLines(result.Output, 20);
+        }
+        return null;
+    }
+
+    private static string LastLines(string text, int count)
+        => string.Join('\n', text.Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).TakeLast(count));
+
+    [GeneratedRegex(@"(?i)the active test running was\s*:?\s*(?<name>[^\r\n]+)")]
+    private static partial Regex HungTest();
+
+    [GeneratedRegex(@"(?i)test host process crashed|The active test run was aborted")]
+    private static partial Regex Crashed();
+}

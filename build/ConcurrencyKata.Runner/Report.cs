@@ -1,0 +1,190 @@
+using Spectre.Console;
+
+namespace ConcurrencyKata.Runner;
+
+/// <summary>What `./build.sh test` prints: progress over all exercises, then the first unfinished one in detail.</summary>
+public sealed class Report(IAnsiConsole console, KataRepository repository)
+{
+    private const int MaxMessageLines = 60;
+
+    public void Tampered(IReadOnlyList<string> changedFiles)
+    {
+        if (changedFiles.Count == 0)
+        {
+            return;
+        }
+        console.MarkupLine("[yellow bold]These results do not count:[/] the judge or the support code differs from the committed version:");
+        foreach (var file in changedFiles.Take(10))
+        {
+            console.MarkupLine($"  [yellow]{Markup.Escape(file)}[/]");
+        }
+        console.MarkupLine("[grey]Restore them with `git checkout -- tests support` (your exercises are not touched).[/]");
+        console.WriteLine();
+    }
+
+    public void CompileErrors(BuildOutcome build)
+    {
+        var errors = build.Errors.ToList();
+        console.MarkupLine($"[red bold]Your code does not compile[/] ({errors.Count} error{(errors.Count == 1 ? "" : "s")}); nothing was tested:");
+        console.WriteLine();
+        foreach (var error in errors.Take(20))
+        {
+            console.MarkupLine($"  [bold]{Markup.Escape(error.Location)}[/]  [red]{Markup.Escape(error.Code)}[/] {Markup.Escape(error.Message)}");
+        }
+        if (errors.Count > 20)
+        {
+            console.MarkupLine($"  [grey]... and {errors.Count - 20} more[/]");
+        }
+        console.WriteLine();
+        console.MarkupLine("[grey]Fix the first error first: later ones often follow from it.[/]");
+    }
+
+    public void Warnings(BuildOutcome build, IEnumerable<Exercise> exercises)
+    {
+        var folders = exercises.Select(e => repository.Relative(e.Directory) + "/").ToList();
+        var warnings = build.Diagnostics
+            .Where(d => !d.IsError && d.File is not null && folders.Any(f => d.File.StartsWith(f, StringComparison.Ordinal)))
+            .ToList();
+        if (warnings.Count == 0)
+        {
+            return;
+        }
+        console.MarkupLine("[yellow]The analyzers flag these lines in your code[/] (often a blocking call):");
+        foreach (var warning in warnings.Take(10))
+        {
+            console.MarkupLine($"  {Markup.Escape(warning.Location)}  [yellow]{Markup.Escape(warning.Code)}[/] {Markup.Escape(warning.Message)}");
+        }
+        console.WriteLine();
+    }
+
+    public void Progress(IReadOnlyList<ExerciseGrade> grades, bool focused)
+    {
+        var done = grades.Count(g => g.IsDone);
+        if (!focused)
+        {
+            console.MarkupLine($"[bold]ConcurrencyKata[/]: {done} of {grades.Count} exercises done");
+            console.WriteLine();
+        }
+        var table = new Table().Border(TableBorder.Simple).HideRowSeparators();
+        table.AddColumn("#");
+        table.AddColumn("exercise");
+        table.AddColumn("status");
+        table.AddColumn(new TableColumn("checks").RightAligned());
+        foreach (var grade in grades)
+        {
+            var checks = grade.Checks.Count == 0 ? "-" : $"{grade.Passing}/{grade.Checks.Count}";
+            table.AddRow(
+                new Markup(Markup.Escape(grade.Exercise.Number)),
+                new Markup(Markup.Escape(grade.Exercise.Title)),
+                new Markup(StatusMarkup(grade.Status)),
+                new Markup(checks));
+        }
+        console.Write(table);
+    }
+
+    /// <summary>The failing checks of one exercise, each with its message and timeline, and where to go next.</summary>
+    public void Details(ExerciseGrade grade, TestRun run)
+    {
+        var exercise = grade.Exercise;
+        console.WriteLine();
+        var heading = grade.Status switch
+        {
+            Status.NotStarted => "Next up",
+            Status.Passed => "Done",
+            _ => "Keep going",
+        };
+        console.MarkupLine($"[bold]{heading}: {Markup.Escape(exercise.Number)} {Markup.Escape(exercise.Title)}[/]  [grey]({Markup.Escape(repository.Relative(exercise.Directory))}/)[/]");
+
+        if (Grading.HungIn(run, exercise) || (grade.Status != Status.Passed && run.Aborted is not null))
+        {
+            console.MarkupLine($"  [red]{Markup.Escape(run.Aborted!)}[/]");
+        }
+
+        var failures = grade.Failures.ToList();
+        var messages = failures.GroupBy(f => Grading.CleanMessage(f.Message)).OrderByDescending(g => g.Count()).ToList();
+        if (failures.Count > 1 && (messages.Count == 1 || grade.Status == Status.NotStarted))
+        {
+            // an untouched stub: one message, many checks
+            console.MarkupLine($"  The checks fail with: [red]{Markup.Escape(messages[0].Key)}[/]");
+            console.MarkupLine("  Checks to make pass:");
+            foreach (var check in grade.Checks)
+            {
+                console.MarkupLine($"    {Mark(check)} {Markup.Escape(check.Check)}");
+            }
+        }
+        else
+        {
+            foreach (var check in grade.Checks.Where(c => c.Outcome != Outcome.Failed))
+            {
+                console.MarkupLine($"  {Mark(check)} {Markup.Escape(check.Check)}");
+            }
+            foreach (var failure in failures)
+            {
+                console.WriteLine();
+                console.MarkupLine($"  {Mark(failure)} [bold]{Markup.Escape(failure.Check)}[/]");
+                var lines = Grading.CleanMessage(failure.Message).Split('\n');
+                foreach (var line in lines.Take(MaxMessageLines))
+                {
+                    console.MarkupLine($"      {Colour(line)}");
+                }
+                if (lines.Length > MaxMessageLines)
+                {
+                    console.MarkupLine($"      [grey]... {lines.Length - MaxMessageLines} more lines[/]");
+                }
+                if (Grading.LearnerFrame(failure.StackTrace) is { } frame)
+                {
+                    console.MarkupLine($"      [grey]thrown at[/] {Markup.Escape(frame)}");
+                }
+            }
+        }
+
+        console.WriteLine();
+        if (grade.Status == Status.Passed)
+        {
+            console.MarkupLine($"  Compare with the reference: [bold]{Markup.Escape(Terminal.Command)} compare --exercise={exercise.Number}[/]");
+            return;
+        }
+        console.MarkupLine($"  Read the task:  [bold]{Markup.Escape(repository.Relative(exercise.ReadmePath))}[/]");
+        console.MarkupLine($"  Stuck?          [bold]{Markup.Escape(Terminal.Command)} hint --exercise={exercise.Number}[/]");
+        console.MarkupLine($"  Re-run on save: [bold]{Markup.Escape(Terminal.Command)} watch --exercise={exercise.Number}[/]");
+    }
+
+    public void AllDone(int count)
+    {
+        console.WriteLine();
+        console.MarkupLine($"[green bold]All {count} exercises pass.[/] Compare your code with the reference: {Markup.Escape(Terminal.Command)} compare --exercise=NN");
+    }
+
+    private static string StatusMarkup(Status status) => status switch
+    {
+        Status.Passed => "[green]passed[/]",
+        Status.Failing => "[red]failing[/]",
+        Status.NotStarted => "[grey]not started[/]",
+        _ => "[yellow]not run[/]",
+    };
+
+    private static string Mark(TestOutcome check) => check.Outcome switch
+    {
+        Outcome.Passed => "[green]✓[/]",
+        Outcome.Skipped => "[yellow]-[/]",
+        _ => "[red]✗[/]",
+    };
+
+    private static string Colour(string line)
+    {
+        var escaped = Markup.Escape(line);
+        if (line.StartsWith("Expected", StringComparison.Ordinal))
+        {
+            return $"[green]{escaped}[/]";
+        }
+        if (line.StartsWith("Observed", StringComparison.Ordinal))
+        {
+            return $"[red]{escaped}[/]";
+        }
+        if (line.StartsWith("Look", StringComparison.Ordinal))
+        {
+            return $"[cyan]{escaped}[/]";
+        }
+        return line.StartsWith("verdict:", StringComparison.Ordinal) ? $"[bold]{escaped}[/]" : escaped;
+    }
+}

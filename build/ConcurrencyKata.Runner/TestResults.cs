@@ -1,0 +1,90 @@
+using System.Xml.Linq;
+
+namespace ConcurrencyKata.Runner;
+
+public enum Outcome
+{
+    Passed,
+    Failed,
+    Skipped,
+}
+
+/// <summary>One test of the judge and how it ended.</summary>
+public sealed record TestOutcome(string ClassName, string MethodName, Outcome Outcome, string Message, string StackTrace, TimeSpan Duration)
+{
+    public string FullName => $"{ClassName}.{MethodName}";
+
+    /// <summary>The check as a learner reads it: "Every_fetch_is_started" becomes "every fetch is started".</summary>
+    public string Check => Humanize(MethodName);
+
+    public static string Humanize(string methodName)
+    {
+        var text = methodName.Replace('_', ' ');
+        var firstWord = text.Split(' ')[0];
+        // "Every fetch" reads as "every fetch"; a name such as "FetchAllAsync" stays as it is
+        return firstWord.Length > 0 && char.IsUpper(firstWord[0]) && !firstWord.Skip(1).Any(char.IsUpper)
+            ? char.ToLowerInvariant(text[0]) + text[1..]
+            : text;
+    }
+}
+
+/// <summary>What one run of the judge produced: the outcomes, and why the run ended early if it did.</summary>
+public sealed record TestRun(IReadOnlyList<TestOutcome> Outcomes, string? Aborted)
+{
+    public static TestRun Empty(string reason) => new([], reason);
+
+    public IEnumerable<TestOutcome> For(Exercise exercise) => Outcomes.Where(o => exercise.Owns(o.ClassName));
+}
+
+/// <summary>Reads the Visual Studio test results (.trx) file that `dotnet test --logger trx` writes.</summary>
+public static class TrxReader
+{
+    private static readonly XNamespace Ns = "http://microsoft.com/schemas/VisualStudio/TeamTest/2010";
+
+    public static IReadOnlyList<TestOutcome> Read(string path) => Parse(XDocument.Load(path));
+
+    public static IReadOnlyList<TestOutcome> Parse(XDocument trx)
+    {
+        var definitions = trx.Descendants(Ns + "UnitTest")
+            .Select(u => (Id: (string?)u.Attribute("id"), Method: u.Element(Ns + "TestMethod")))
+            .Where(x => x.Id is not null && x.Method is not null)
+            .ToDictionary(x => x.Id!, x => (Class: (string?)x.Method!.Attribute("className") ?? "", Name: (string?)x.Method.Attribute("name") ?? ""));
+
+        var outcomes = new List<TestOutcome>();
+        foreach (var result in trx.Descendants(Ns + "UnitTestResult"))
+        {
+            var id = (string?)result.Attribute("testId") ?? "";
+            var testName = (string?)result.Attribute("testName") ?? "";
+            var (className, method) = definitions.TryGetValue(id, out var d) ? d : SplitName(testName);
+            if (method.StartsWith(className + ".", StringComparison.Ordinal))
+            {
+                method = method[(className.Length + 1)..];
+            }
+            var error = result.Element(Ns + "Output")?.Element(Ns + "ErrorInfo");
+            var outcome = ((string?)result.Attribute("outcome")) switch
+            {
+                "Passed" => Outcome.Passed,
+                "NotExecuted" or "Inconclusive" => Outcome.Skipped,
+                _ => Outcome.Failed,
+            };
+            var duration = TimeSpan.TryParse((string?)result.Attribute("duration"), out var t) ? t : TimeSpan.Zero;
+            outcomes.Add(new TestOutcome(className, method, outcome,
+                ((string?)error?.Element(Ns + "Message") ?? "").Trim(),
+                ((string?)error?.Element(Ns + "StackTrace") ?? "").Trim(),
+                duration));
+        }
+        return outcomes;
+    }
+
+    /// <summary>Run-level messages (for example the blame collector naming a hung test).</summary>
+    public static IReadOnlyList<string> RunMessages(XDocument trx)
+        => trx.Descendants(Ns + "RunInfo").Select(r => ((string?)r.Element(Ns + "Text") ?? "").Trim()).Where(t => t.Length > 0).ToList();
+
+    private static (string Class, string Method) SplitName(string testName)
+    {
+        var paren = testName.IndexOf('(');
+        var plain = paren >= 0 ? testName[..paren] : testName;
+        var dot = plain.LastIndexOf('.');
+        return dot < 0 ? ("", testName) : (plain[..dot], testName[(dot + 1)..]);
+    }
+}
