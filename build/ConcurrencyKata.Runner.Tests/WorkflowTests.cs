@@ -55,7 +55,7 @@ public sealed class WorkflowTests
 
         var text = writer.ToString();
         text.Should().Contain("0 of 2 exercises done")
-            .And.Contain("01 · Gather").And.Contain("failing").And.Contain("1/2")
+            .And.Contain("Gather").And.Contain("failing").And.Contain("1/2")
             .And.Contain("✗ every fetch starts")
             .And.Contain("Observed: 1 of 8.")
             .And.Contain("verdict: sequential")

@@ -129,7 +129,8 @@ public sealed partial class KataRepository
             var heading = File.ReadLines(readme).FirstOrDefault(l => l.StartsWith("# ", StringComparison.Ordinal));
             if (heading is not null)
             {
-                return heading[2..].Trim();
+                // "# 01 · Gather: ..." -> "Gather: ..." (the number has its own column)
+                return NumberPrefix().Replace(heading[2..].Trim(), "");
             }
         }
         return id[3..].Replace('-', ' ');
@@ -147,6 +148,9 @@ public sealed partial class KataRepository
         }
         return "(no '// Mistake:' line)";
     }
+
+    [GeneratedRegex(@"^\d{2}\s*[·.:-]\s*")]
+    private static partial Regex NumberPrefix();
 
     [GeneratedRegex(@"^(?<n>\d{2})-[a-z0-9-]+$")]
     private static partial Regex ExerciseFolder();
