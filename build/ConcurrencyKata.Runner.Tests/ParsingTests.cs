@@ -88,11 +88,28 @@ public sealed class ParsingTests
     [Fact]
     public void A_hung_test_host_is_explained_as_starvation_and_names_the_test()
     {
-        var result = new ProcessResult(1, "Blame: The active test running was ConcurrencyKata.Tests.Ex01.AsyncGatherTests.A_thousand\nTest Run Aborted.", false, TimeSpan.Zero);
+        const string output = """
+            Data collector 'Blame' message: The specified inactivity time of 45 seconds has elapsed. Collecting hang dumps from testhost and its child processes.
+            The active Test Run was aborted because the host process exited unexpectedly.
+            The test running when the crash occurred:
+            ConcurrencyKata.Tests.Ex01.AsyncGatherTests.A_thousand
+
+            This test may, or may not be the source of the crash.
+            Test Run Aborted.
+            """;
+        var result = new ProcessResult(1, output, false, TimeSpan.Zero);
 
         var reason = Judge.DescribeAbort(result, outcomesRead: 3);
 
         reason.Should().Contain("hung").And.Contain("ConcurrencyKata.Tests.Ex01.AsyncGatherTests.A_thousand").And.Contain(".Result");
+    }
+
+    [Fact]
+    public void A_crashed_test_host_names_the_test_it_was_running()
+    {
+        var result = new ProcessResult(1, "The active Test Run was aborted because the host process exited unexpectedly.\nThe test running when the crash occurred: \nConcurrencyKata.Tests.Ex02.X.Y\n", false, TimeSpan.Zero);
+
+        Judge.DescribeAbort(result, outcomesRead: 0).Should().StartWith("crashed").And.Contain("ConcurrencyKata.Tests.Ex02.X.Y");
     }
 
     [Fact]

@@ -29,11 +29,15 @@ public static class Grading
         var checks = run.For(exercise).OrderBy(c => c.MethodName, StringComparer.Ordinal).ToList();
         var ran = checks.Where(c => c.Outcome != Outcome.Skipped).ToList();
         Status status;
-        if (ran.Count == 0)
+        if (HungIn(run, exercise))
+        {
+            status = Status.Failing;
+        }
+        else if (ran.Count == 0)
         {
             status = Status.NotRun;
         }
-        else if (ran.All(c => c.Outcome == Outcome.Passed) && !HungIn(run, exercise))
+        else if (ran.All(c => c.Outcome == Outcome.Passed))
         {
             status = Status.Passed;
         }

@@ -45,8 +45,34 @@ public sealed partial class Judge(KataRepository repository, bool strict = false
         return new BuildOutcome(ok, diagnostics, result.Output, result.Elapsed);
     }
 
-    /// <summary>Runs the judge's tests (all, or those of <paramref name="only"/>) against an already built variant.</summary>
-    public TestRun Test(Variant variant, IReadOnlyCollection<Exercise>? only = null, string? extraFilter = null)
+    /// <summary>
+    /// Runs the judge's tests (all, or those of <paramref name="only"/>) against an already built
+    /// variant. A hang or crash kills the test host and loses the whole run's results, so the
+    /// exercises it did not come from are run again without the culprit.
+    /// </summary>
+    public TestRun Test(Variant variant, IReadOnlyCollection<Exercise>? only = null)
+    {
+        IReadOnlyCollection<Exercise> scope = only ?? repository.Exercises;
+        var run = TestOnce(variant, only);
+        var excluded = new List<Exercise>();
+        while (run.Aborted is not null
+               && scope.FirstOrDefault(e => !excluded.Contains(e) && Grading.HungIn(run, e)) is { } culprit)
+        {
+            excluded.Add(culprit);
+            var remaining = scope.Except(excluded).ToList();
+            if (remaining.Count == 0)
+            {
+                break;
+            }
+            var rerun = TestOnce(variant, remaining);
+            run = new TestRun(
+                [.. run.Outcomes.Where(o => !remaining.Any(e => e.Owns(o.ClassName))), .. rerun.Outcomes],
+                rerun.Aborted is null ? run.Aborted : run.Aborted + "\n" + rerun.Aborted);
+        }
+        return run;
+    }
+
+    private TestRun TestOnce(Variant variant, IReadOnlyCollection<Exercise>? only)
     {
         var resultsDir = Path.Combine(repository.StateDirectory, "results", variant.Name);
         Directory.CreateDirectory(resultsDir);
@@ -61,19 +87,10 @@ public sealed partial class Judge(KataRepository repository, bool strict = false
             "--blame-hang-timeout", $"{(int)HangTimeout.TotalSeconds}s",
             "--blame-hang-dump-type", "none",
         };
-        var filters = new List<string>();
         if (only is { Count: > 0 })
         {
-            filters.Add("(" + string.Join("|", only.Select(e => $"FullyQualifiedName~{e.TestNamespace}.")) + ")");
-        }
-        if (extraFilter is not null)
-        {
-            filters.Add("(" + extraFilter + ")");
-        }
-        if (filters.Count > 0)
-        {
             args.Add("--filter");
-            args.Add(string.Join("&", filters));
+            args.Add(string.Join("|", only.Select(e => $"FullyQualifiedName~{e.TestNamespace}.")));
         }
 
         var result = ProcessRunner.Run("dotnet", args, repository.Root, RunTimeout);
@@ -88,21 +105,22 @@ public sealed partial class Judge(KataRepository repository, bool strict = false
         {
             return $"the test run did not finish within {RunTimeout.TotalMinutes:0} minutes and was stopped.";
         }
-        var hung = HungTest().Match(result.Output);
-        if (hung.Success)
+        var running = RunningTest().Match(result.Output);
+        var name = running.Success ? running.Groups["name"].Value.Trim() : "a test";
+        if (HangDetected().IsMatch(result.Output))
         {
-            var name = hung.Groups["name"].Value.Trim();
             return $"hung: {name} ran for more than {HangTimeout.TotalSeconds:0} s and the test host was stopped. " +
                    "This is usually thread-pool starvation: many threads each blocked in .Result or .Wait(), " +
                    "so nothing is left to run the work they wait for. Await instead of blocking.";
         }
+        if (Crashed().IsMatch(result.Output))
+        {
+            return $"crashed: the test host died while running {name} (for example a StackOverflowException, " +
+                   "or an unhandled exception on a thread of your own).";
+        }
         if (result.ExitCode != 0 && outcomesRead == 0)
         {
             return "the test host ended before reporting any result:\n" + LastLines(result.Output, 20);
-        }
-        if (Crashed().IsMatch(result.Output))
-        {
-            return "the test host crashed part-way (for example a StackOverflowException or an exception on a thread of your own):\n" + LastLines(result.Output, 20);
         }
         return null;
     }
@@ -110,9 +128,14 @@ public sealed partial class Judge(KataRepository repository, bool strict = false
     private static string LastLines(string text, int count)
         => string.Join('\n', text.Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).TakeLast(count));
 
-    [GeneratedRegex(@"(?i)the active test running was\s*:?\s*(?<name>[^\r\n]+)")]
-    private static partial Regex HungTest();
+    // VSTest: "The test running when the crash occurred: \nNamespace.Class.Method"
+    [GeneratedRegex(@"(?i)the test running when the crash occurred:\s*(?<name>[^\s]+)")]
+    private static partial Regex RunningTest();
 
-    [GeneratedRegex(@"(?i)test host process crashed|The active test run was aborted")]
+    // the blame collector: "The specified inactivity time of 45 seconds has elapsed."
+    [GeneratedRegex(@"(?i)inactivity time of \d+ \w+ has elapsed")]
+    private static partial Regex HangDetected();
+
+    [GeneratedRegex(@"(?i)test host process crashed|test run was aborted")]
     private static partial Regex Crashed();
 }
