@@ -41,15 +41,21 @@ public sealed class RepositoryTests
     }
 
     [Fact]
-    public void Negative_controls_are_found_with_their_mistake()
+    public void Negative_controls_and_alternative_solutions_are_found_with_their_summary()
     {
-        using var kata = new TempKata().Exercise("01-async-gather", "Gather").Control("01-async-gather", "sequential-await", "awaits each fetch in turn");
+        using var kata = new TempKata().Exercise("01-async-gather", "Gather")
+            .Control("01-async-gather", "sequential-await", "awaits each fetch in turn")
+            .Alternative("01-async-gather", "linq", "Task.WhenAll over Select");
 
-        var control = kata.Repository.Controls().Should().ContainSingle().Subject;
+        var control = kata.Repository.Controls(ControlKind.Negative).Should().ContainSingle().Subject;
+        var alternative = kata.Repository.Controls(ControlKind.Alternative).Should().ContainSingle().Subject;
 
-        control.Key.Should().Be("01-async-gather/sequential-await");
-        control.Mistake.Should().Be("awaits each fetch in turn");
-        Variant.Control(control).Properties.Should().Equal("KataControl=01-async-gather/sequential-await");
+        control.Key.Should().Be("NegativeControls/01-async-gather/sequential-await");
+        control.Summary.Should().Be("awaits each fetch in turn");
+        Variant.Of(control).Properties.Should().Equal("KataControl=NegativeControls/01-async-gather/sequential-await");
+        Variant.Of(control).Name.Should().Be("NegativeControls-01-async-gather-sequential-await", "the judge's bin/obj folder for it");
+        alternative.Key.Should().Be("AlternativeSolutions/01-async-gather/linq");
+        alternative.Summary.Should().Be("Task.WhenAll over Select");
     }
 
     [Fact]

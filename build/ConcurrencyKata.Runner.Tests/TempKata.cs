@@ -31,6 +31,12 @@ public sealed class TempKata : IDisposable
         return this;
     }
 
+    public TempKata Alternative(string exercise, string name, string approach)
+    {
+        Write($"tests/AlternativeSolutions/{exercise}/{name}/Code.cs", $"// Approach: {approach}\nclass Right {{}}\n");
+        return this;
+    }
+
     public string Write(string relative, string text)
     {
         var path = Path.Combine(Root, relative);

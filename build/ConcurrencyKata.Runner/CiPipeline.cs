@@ -55,29 +55,53 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console)
         }
 
         Section("negative controls: each is rejected by its exercise's checks");
-        foreach (var control in repository.Controls())
+        foreach (var control in repository.Controls(ControlKind.Negative))
         {
-            var variant = Variant.Control(control);
-            var build = new Judge(repository).Build(variant);
-            if (!build.Succeeded)
+            if (Judged(judge, control) is not { } run)
             {
-                Check(false, $"{control.Key}", "does not compile: " + string.Join("; ", build.Errors.Take(3)));
                 continue;
             }
-            var run = judge.Test(variant, [control.Exercise]);
             var rejectedBy = run.For(control.Exercise).Where(o => o.Outcome == Outcome.Failed).ToList();
             var hung = Grading.HungIn(run, control.Exercise) || (run.Aborted is not null && rejectedBy.Count == 0);
             var detail = hung
                 ? "hung (the test host was stopped)"
-                : rejectedBy.Count > 0 ? $"rejected by: {string.Join(", ", rejectedBy.Select(r => r.Check))}" : "";
-            Check(rejectedBy.Count > 0 || hung, $"{control.Key} ({control.Mistake}) {detail}",
+                : rejectedBy.Count > 0 ? $"rejected by: {string.Join("; ", rejectedBy.Select(r => r.Check))}" : "";
+            Check(rejectedBy.Count > 0 || hung, $"{control.ShortName} ({control.Summary}) {detail}",
                 "every check passes: the judge cannot tell this known-wrong implementation from a right one");
+        }
+
+        Section("alternative solutions: each passes every check of its exercise");
+        foreach (var control in repository.Controls(ControlKind.Alternative))
+        {
+            if (Judged(judge, control) is not { } run)
+            {
+                continue;
+            }
+            var outcomes = run.For(control.Exercise).ToList();
+            var failed = outcomes.Where(o => o.Outcome != Outcome.Passed).ToList();
+            Check(outcomes.Count > 0 && failed.Count == 0 && run.Aborted is null, $"{control.ShortName} ({control.Summary})",
+                run.Aborted ?? (outcomes.Count == 0
+                    ? "no check ran"
+                    : "the judge rejects a correct implementation:\n" + string.Join("\n", failed.Select(f => $"{f.Check}: {Grading.CleanMessage(f.Message)}"))));
         }
 
         console.WriteLine();
         console.MarkupLine($"[grey]ci finished in {clock.Elapsed.TotalSeconds:0} s[/]");
         console.WriteLine($"{_passed} passed, {_failed} failed");
         return _failed == 0 ? 0 : 1;
+    }
+
+    /// <summary>Builds the judge with the control swapped in and runs its exercise's checks; null (and a failed check) if it does not compile.</summary>
+    private TestRun? Judged(Judge judge, Control control)
+    {
+        var variant = Variant.Of(control);
+        var build = new Judge(repository).Build(variant); // controls may block on purpose: analyzer warnings stay warnings
+        if (!build.Succeeded)
+        {
+            Check(false, control.ShortName, "does not compile: " + string.Join("; ", build.Errors.Take(3)));
+            return null;
+        }
+        return judge.Test(variant, [control.Exercise]);
     }
 
     private void RunnerSelfTests()

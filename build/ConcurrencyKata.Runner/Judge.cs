@@ -9,8 +9,8 @@ public sealed record Variant(string Name, string Description, IReadOnlyList<stri
 
     public static Variant Solutions { get; } = new("solutions", "the reference solutions", ["KataImpl=solutions"]);
 
-    public static Variant Control(NegativeControl control)
-        => new($"control-{control.Exercise.Id}-{control.Name}", $"negative control {control.Key}", [$"KataControl={control.Key}"]);
+    public static Variant Of(Control control)
+        => new(control.Key.Replace('/', '-'), control.Key, [$"KataControl={control.Key}"]);
 }
 
 public sealed record BuildOutcome(bool Succeeded, IReadOnlyList<Diagnostic> Diagnostics, string Output, TimeSpan Elapsed)

@@ -15,11 +15,28 @@ public sealed record Exercise(string Id, string Number, string Title, string Dir
     public bool Owns(string testClassName) => testClassName.StartsWith(TestNamespace + ".", StringComparison.Ordinal);
 }
 
-/// <summary>A known-wrong implementation: files that replace the same-named files of one exercise's reference.</summary>
-public sealed record NegativeControl(Exercise Exercise, string Name, string Directory, string Mistake)
+public enum ControlKind
 {
+    /// <summary>A known-wrong implementation the judge must reject (tests/NegativeControls/).</summary>
+    Negative,
+
+    /// <summary>Another correct implementation the judge must accept (tests/AlternativeSolutions/).</summary>
+    Alternative,
+}
+
+/// <summary>
+/// Files that replace the same-named files of one exercise's reference solution: a known-wrong
+/// implementation (negative control) or a different correct one (alternative solution).
+/// Their first "// Mistake:" or "// Approach:" line says what they are.
+/// </summary>
+public sealed record Control(ControlKind Kind, Exercise Exercise, string Name, string Directory, string Summary)
+{
+    public static string FolderOf(ControlKind kind) => kind == ControlKind.Negative ? "NegativeControls" : "AlternativeSolutions";
+
     /// <summary>The value of -p:KataControl for this control.</summary>
-    public string Key => $"{Exercise.Id}/{Name}";
+    public string Key => $"{FolderOf(Kind)}/{Exercise.Id}/{Name}";
+
+    public string ShortName => $"{Exercise.Id}/{Name}";
 }
 
 /// <summary>The kata's folders, found from any directory inside the repository.</summary>
@@ -41,7 +58,7 @@ public sealed partial class KataRepository
 
     public string SolutionsDirectory => Path.Combine(Root, "solutions");
 
-    public string ControlsDirectory => Path.Combine(Root, "tests", "NegativeControls");
+    public string ControlsDirectory(ControlKind kind) => Path.Combine(Root, "tests", Control.FolderOf(kind));
 
     public string JudgeProject => Path.Combine(Root, "tests", "ConcurrencyKata.Tests", "ConcurrencyKata.Tests.csproj");
 
@@ -77,19 +94,19 @@ public sealed partial class KataRepository
             $"No exercise '{text}'. Try one of: {string.Join(", ", Exercises.Select(e => e.Number))} (or a folder name such as {Exercises.FirstOrDefault()?.Id ?? "01-name"}).");
     }
 
-    public IReadOnlyList<NegativeControl> Controls()
+    public IReadOnlyList<Control> Controls(ControlKind kind)
     {
-        var controls = new List<NegativeControl>();
+        var controls = new List<Control>();
         foreach (var exercise in Exercises)
         {
-            var dir = Path.Combine(ControlsDirectory, exercise.Id);
+            var dir = Path.Combine(ControlsDirectory(kind), exercise.Id);
             if (!System.IO.Directory.Exists(dir))
             {
                 continue;
             }
             foreach (var controlDir in System.IO.Directory.GetDirectories(dir).Order(StringComparer.Ordinal))
             {
-                controls.Add(new NegativeControl(exercise, Path.GetFileName(controlDir), controlDir, ReadMistake(controlDir)));
+                controls.Add(new Control(kind, exercise, Path.GetFileName(controlDir), controlDir, ReadSummary(controlDir, kind == ControlKind.Negative ? "// Mistake:" : "// Approach:")));
             }
         }
         return controls;
@@ -136,17 +153,17 @@ public sealed partial class KataRepository
         return id[3..].Replace('-', ' ');
     }
 
-    private static string ReadMistake(string controlDir)
+    private static string ReadSummary(string controlDir, string marker)
     {
         foreach (var file in System.IO.Directory.GetFiles(controlDir, "*.cs").Order(StringComparer.Ordinal))
         {
-            var line = File.ReadLines(file).FirstOrDefault(l => l.TrimStart().StartsWith("// Mistake:", StringComparison.Ordinal));
+            var line = File.ReadLines(file).FirstOrDefault(l => l.TrimStart().StartsWith(marker, StringComparison.Ordinal));
             if (line is not null)
             {
-                return line.Trim()["// Mistake:".Length..].Trim();
+                return line.Trim()[marker.Length..].Trim();
             }
         }
-        return "(no '// Mistake:' line)";
+        return $"(no '{marker}' line)";
     }
 
     [GeneratedRegex(@"^\d{2}\s*[·.:-]\s*")]

@@ -1,0 +1,66 @@
+using System.Collections.Concurrent;
+
+namespace ConcurrencyKata.Tests.Probes;
+
+/// <summary>
+/// A fake fetcher whose every answer the test gives by hand: <see cref="Answer"/> or
+/// <see cref="Fail"/> a key, in any order. Nothing finishes by itself, so the test decides
+/// exactly what is in flight when, without a clock. Every call is drawn on the scenario's
+/// timeline and counted in flight.
+/// </summary>
+public sealed class ControlledFetcher : IFetcher
+{
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<string>> _answers = new();
+    private readonly FakeFetcher _fake;
+    private readonly ConcurrentDictionary<string, bool> _finished = new();
+
+    public ControlledFetcher(Scenario scenario)
+    {
+        Scenario = scenario;
+        _fake = new FakeFetcher(scenario, async (key, ct) =>
+        {
+            try
+            {
+                return await AnswerFor(key).Task.WaitAsync(ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                _finished[key] = true;
+            }
+        });
+    }
+
+    public Scenario Scenario { get; }
+
+    public IReadOnlyList<FetchCall> Calls => _fake.Calls;
+
+    public int CallCount => _fake.CallCount;
+
+    /// <summary>Keys whose fetch has started and not finished yet, in the order they started.</summary>
+    public IReadOnlyList<string> Pending => Calls.Select(c => c.Key).Where(k => !_finished.ContainsKey(k)).ToList();
+
+    public Task<string> FetchAsync(string key, CancellationToken cancellationToken) => _fake.FetchAsync(key, cancellationToken);
+
+    /// <summary>Blocks the test thread until at least <paramref name="count"/> calls have been made, or the timeout passes.</summary>
+    public bool WaitForCalls(int count, TimeSpan timeout) => SpinWait.SpinUntil(() => CallCount >= count, timeout);
+
+    /// <summary>Blocks until the fetch of <paramref name="key"/> has finished (if it was ever started), or the timeout passes.</summary>
+    public bool WaitUntilFinished(string key, TimeSpan timeout)
+        => SpinWait.SpinUntil(() => _finished.ContainsKey(key) || !Calls.Any(c => c.Key == key), timeout);
+
+    public void Answer(string key) => AnswerFor(key).TrySetResult(FakeFetcher.ValueOf(key));
+
+    public void Fail(string key, Exception error) => AnswerFor(key).TrySetException(error);
+
+    /// <summary>Answers every key, including ones not asked for yet (they will answer at once).</summary>
+    public void AnswerAll(IEnumerable<string> keys)
+    {
+        foreach (var key in keys)
+        {
+            Answer(key);
+        }
+    }
+
+    private TaskCompletionSource<string> AnswerFor(string key)
+        => _answers.GetOrAdd(key, _ => new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously));
+}

@@ -1,0 +1,16 @@
+// Mistake: fetches in fixed batches of maxConcurrency, each batch waiting for its slowest member.
+namespace ConcurrencyKata;
+
+public static class BoundedGather
+{
+    public static async Task<IReadOnlyList<string>> FetchAllAsync(IFetcher fetcher, IReadOnlyList<string> keys, int maxConcurrency, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxConcurrency, 1);
+        var values = new List<string>();
+        foreach (var batch in keys.Chunk(maxConcurrency))
+        {
+            values.AddRange(await Task.WhenAll(batch.Select(k => fetcher.FetchAsync(k, cancellationToken))).ConfigureAwait(false));
+        }
+        return values;
+    }
+}

@@ -1,0 +1,33 @@
+// Mistake: SemaphoreSlim throttling that releases the slot before cancelling, and never re-checks after acquiring.
+namespace ConcurrencyKata;
+
+public static class BoundedGather
+{
+    public static async Task<IReadOnlyList<string>> FetchAllAsync(IFetcher fetcher, IReadOnlyList<string> keys, int maxConcurrency, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxConcurrency, 1);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var slots = new SemaphoreSlim(maxConcurrency);
+        var tasks = keys.Select(async key =>
+        {
+            try
+            {
+                await slots.WaitAsync(stop.Token).ConfigureAwait(false);
+                try
+                {
+                    return await fetcher.FetchAsync(key, stop.Token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    slots.Release();
+                }
+            }
+            catch (Exception) when (!stop.IsCancellationRequested)
+            {
+                stop.Cancel();
+                throw;
+            }
+        }).ToArray();
+        return await Task.WhenAll(tasks).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,16 @@
+// Mistake: one fetch at a time, whatever the limit.
+namespace ConcurrencyKata;
+
+public static class BoundedGather
+{
+    public static async Task<IReadOnlyList<string>> FetchAllAsync(IFetcher fetcher, IReadOnlyList<string> keys, int maxConcurrency, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxConcurrency, 1);
+        var values = new List<string>();
+        foreach (var key in keys)
+        {
+            values.Add(await fetcher.FetchAsync(key, cancellationToken).ConfigureAwait(false));
+        }
+        return values;
+    }
+}

@@ -1,0 +1,11 @@
+// Mistake: ignores the limit and starts every fetch at once.
+namespace ConcurrencyKata;
+
+public static class BoundedGather
+{
+    public static async Task<IReadOnlyList<string>> FetchAllAsync(IFetcher fetcher, IReadOnlyList<string> keys, int maxConcurrency, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxConcurrency, 1);
+        return await Task.WhenAll(keys.Select(k => fetcher.FetchAsync(k, cancellationToken))).ConfigureAwait(false);
+    }
+}
