@@ -81,7 +81,7 @@ public sealed class AsyncGatherTests
 
         scenario.Check(ReferenceEquals(error, failure), () =>
             $"Expected the fetch's own exception: {failure.GetType().Name}(\"{failure.Message}\").\n" +
-            $"Observed: {Describe(error)}.\n" +
+            $"Observed: {Explain.Exception(error)}.\n" +
             (error is AggregateException
                 ? "An AggregateException wraps it: that is what .Result and .Wait() throw. `await` unwraps it."
                 : "Look at: let the exception from the awaited task propagate; do not catch it or wrap it."));
@@ -101,10 +101,7 @@ public sealed class AsyncGatherTests
 
         var call = Task.Run(() => AsyncGather.FetchAllAsync(fetcher, keys, caller.Token));
         SpinWait.SpinUntil(() => fetcher.CallCount == keys.Count || call.IsCompleted, Patience);
-        if (call.IsFaulted)
-        {
-            scenario.Wait(call, TimeSpan.Zero, "");
-        }
+        scenario.ThrowIfEnded(call);
         scenario.Check(fetcher.CallCount > 0, () => "Expected FetchAllAsync to call FetchAsync. Observed: no call at all.");
 
         caller.Cancel();
@@ -117,7 +114,7 @@ public sealed class AsyncGatherTests
             $"Observed: {string.Join(", ", deaf)} received a token that stayed uncancelled.\n" +
             "Look at: pass the cancellationToken parameter on to every FetchAsync call.");
         scenario.Check(error is OperationCanceledException, () =>
-            $"Expected an OperationCanceledException once the caller cancelled. Observed: {Describe(error)}.");
+            $"Expected an OperationCanceledException once the caller cancelled. Observed: {Explain.Exception(error)}.");
     }
 
     [Fact]
@@ -186,11 +183,4 @@ public sealed class AsyncGatherTests
         values.Should().BeEmpty();
         fetcher.CallCount.Should().Be(0, "there is nothing to fetch");
     }
-
-    private static string Describe(Exception? error) => error switch
-    {
-        null => "no exception at all",
-        AggregateException a => $"AggregateException wrapping [{string.Join(", ", a.InnerExceptions.Select(e => $"{e.GetType().Name}(\"{e.Message}\")"))}]",
-        _ => $"{error.GetType().Name}(\"{error.Message}\")",
-    };
 }

@@ -17,7 +17,7 @@ public sealed class BoundedGatherTests
 
         var call = Task.Run(() => BoundedGather.FetchAllAsync(fetcher, keys, max));
         var reached = fetcher.WaitForCalls(max, Patience);
-        Rethrow(scenario, call);
+        scenario.ThrowIfEnded(call);
         scenario.Check(reached, () =>
             $"Expected {max} fetches in flight at once (maxConcurrency = {max}, {keys.Count} keys).\n" +
             $"Observed: only {fetcher.CallCount} had started after {Patience.TotalSeconds:0} s, and none is allowed to finish yet.\n" +
@@ -49,7 +49,7 @@ public sealed class BoundedGatherTests
 
         var call = Task.Run(() => BoundedGather.FetchAllAsync(fetcher, keys, max));
         fetcher.WaitForCalls(max, Patience);
-        Rethrow(scenario, call);
+        scenario.ThrowIfEnded(call);
         scenario.Check(fetcher.CallCount >= max, () => $"Expected {max} fetches in flight at once. Observed: {fetcher.CallCount}.");
 
         // k1 answers; k0 and k2 stay slow. A full window starts a 4th fetch now.
@@ -106,7 +106,7 @@ public sealed class BoundedGatherTests
             $"Expected maxConcurrency = {max} to be rejected at once.");
 
         scenario.Check(error is ArgumentOutOfRangeException, () =>
-            $"Expected ArgumentOutOfRangeException for maxConcurrency = {max}.\nObserved: {Describe(error)}.\n" +
+            $"Expected ArgumentOutOfRangeException for maxConcurrency = {max}.\nObserved: {Explain.Exception(error)}.\n" +
             "Look at: ArgumentOutOfRangeException.ThrowIfLessThan(maxConcurrency, 1).");
         fetcher.CallCount.Should().Be(0, "nothing should be fetched with an invalid limit");
     }
@@ -123,7 +123,7 @@ public sealed class BoundedGatherTests
 
         var call = Task.Run(() => BoundedGather.FetchAllAsync(fetcher, keys, max));
         fetcher.WaitForCalls(max, Patience);
-        Rethrow(scenario, call);
+        scenario.ThrowIfEnded(call);
         var startedBefore = fetcher.CallCount;
         fetcher.Fail("k0", failure);
         fetcher.WaitUntilFinished("k0", Patience);
@@ -141,21 +141,7 @@ public sealed class BoundedGatherTests
             "Look at: stop taking keys once one has failed. With SemaphoreSlim.WaitAsync(token), a waiter can be " +
             "handed the slot in the same instant the token is cancelled: check again after acquiring it.");
         scenario.Check(ReferenceEquals(error, failure), () =>
-            $"Expected the fetch's own exception: InvalidOperationException(\"k0 is unavailable\").\nObserved: {Describe(error)}.");
+            $"Expected the fetch's own exception: InvalidOperationException(\"k0 is unavailable\").\nObserved: {Explain.Exception(error)}.");
     }
 
-    private static void Rethrow(Scenario scenario, Task call)
-    {
-        if (call.IsFaulted || call.IsCanceled)
-        {
-            scenario.Wait(Task.Run(async () => { await call.ConfigureAwait(false); return 0; }), Patience, "");
-        }
-    }
-
-    private static string Describe(Exception? error) => error switch
-    {
-        null => "no exception at all",
-        AggregateException a => $"AggregateException wrapping [{string.Join(", ", a.InnerExceptions.Select(e => $"{e.GetType().Name}(\"{e.Message}\")"))}]",
-        _ => $"{error.GetType().Name}(\"{error.Message}\")",
-    };
 }

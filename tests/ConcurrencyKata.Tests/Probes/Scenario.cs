@@ -139,6 +139,18 @@ public sealed class Scenario : IDisposable
         return result;
     }
 
+    /// <summary>
+    /// If the call under test has already ended with an exception (a stub's
+    /// NotImplementedException, say), rethrows it as itself so the learner sees it first.
+    /// </summary>
+    public void ThrowIfEnded(Task call)
+    {
+        if (call.IsFaulted || call.IsCanceled)
+        {
+            Wait(AsObjectTask(call), TimeSpan.FromSeconds(1), "");
+        }
+    }
+
     private static async Task<object?> AsObjectTask(Task task)
     {
         await task.ConfigureAwait(false);

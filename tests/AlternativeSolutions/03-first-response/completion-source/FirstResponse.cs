@@ -1,0 +1,41 @@
+// Approach: one TaskCompletionSource set by the first success; a countdown of failures; WaitAsync for the timeout.
+namespace ConcurrencyKata;
+
+public static class FirstResponse
+{
+    public static async Task<string> FetchFirstAsync(IFetcher fetcher, IReadOnlyList<string> mirrors, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var winner = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        var left = mirrors.Count;
+        foreach (var mirror in mirrors)
+        {
+            _ = fetcher.FetchAsync(mirror, cts.Token).ContinueWith(t =>
+            {
+                if (t.IsCompletedSuccessfully)
+                {
+                    winner.TrySetResult(t.Result);
+                    return;
+                }
+                failures.Enqueue(t.Exception?.InnerException ?? new TaskCanceledException(t));
+                if (Interlocked.Decrement(ref left) == 0)
+                {
+                    winner.TrySetException(new AggregateException(failures));
+                }
+            }, TaskScheduler.Default);
+        }
+        try
+        {
+            return await winner.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AggregateException)
+        {
+            throw;
+        }
+        finally
+        {
+            await cts.CancelAsync().ConfigureAwait(false);
+        }
+    }
+}

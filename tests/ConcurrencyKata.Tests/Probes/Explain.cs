@@ -1,0 +1,16 @@
+namespace ConcurrencyKata.Tests.Probes;
+
+/// <summary>Words for failure messages, the same in every exercise.</summary>
+public static class Explain
+{
+    /// <summary>"InvalidOperationException("k2 is unavailable")", "AggregateException wrapping [...]", or "no exception at all".</summary>
+    public static string Exception(Exception? error) => error switch
+    {
+        null => "no exception at all",
+        AggregateException a => $"AggregateException wrapping {a.InnerExceptions.Count}: [{string.Join(", ", a.InnerExceptions.Select(e => $"{e.GetType().Name}(\"{e.Message}\")"))}]",
+        _ => $"{error.GetType().Name}(\"{error.Message}\")",
+    };
+
+    /// <summary>"[a, b, c]"</summary>
+    public static string List<T>(IEnumerable<T> items) => $"[{string.Join(", ", items)}]";
+}

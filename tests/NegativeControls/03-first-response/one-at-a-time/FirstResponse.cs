@@ -1,0 +1,28 @@
+// Mistake: tries the mirrors one after another, moving on only when one fails.
+namespace ConcurrencyKata;
+
+public static class FirstResponse
+{
+    public static async Task<string> FetchFirstAsync(IFetcher fetcher, IReadOnlyList<string> mirrors, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(timeout);
+        var failures = new List<Exception>();
+        foreach (var mirror in mirrors)
+        {
+            try
+            {
+                return await fetcher.FetchAsync(mirror, cts.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException();
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                failures.Add(e);
+            }
+        }
+        throw new AggregateException(failures);
+    }
+}

@@ -1,0 +1,20 @@
+// Mistake: waits for every mirror (Task.WhenAll), then picks the first success.
+namespace ConcurrencyKata;
+
+public static class FirstResponse
+{
+    public static async Task<string> FetchFirstAsync(IFetcher fetcher, IReadOnlyList<string> mirrors, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(timeout);
+        var tasks = mirrors.Select(m => fetcher.FetchAsync(m, cts.Token)).ToArray();
+        try
+        {
+            await Task.WhenAll(tasks).ConfigureAwait(false);
+        }
+        catch (Exception) when (tasks.Any(t => t.IsCompletedSuccessfully))
+        {
+        }
+        return tasks.First(t => t.IsCompletedSuccessfully).Result;
+    }
+}
