@@ -33,8 +33,8 @@ public sealed class Grader(KataRepository repository, IAnsiConsole console)
         console.WriteLine();
 
         report.Progress(grades, focused: focus is not null);
-        report.Warnings(build, scope);
         var next = grades.FirstOrDefault(g => !g.IsDone);
+        report.Warnings(build, (next ?? grades[0]).Exercise);
         if (next is null)
         {
             if (focus is null)

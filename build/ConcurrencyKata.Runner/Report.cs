@@ -39,11 +39,15 @@ public sealed class Report(IAnsiConsole console, KataRepository repository)
         console.MarkupLine("[grey]Fix the first error first: later ones often follow from it.[/]");
     }
 
-    public void Warnings(BuildOutcome build, IEnumerable<Exercise> exercises)
+    /// <summary>
+    /// Analyzer warnings in one exercise's files (the threading analyzers flag blocking calls).
+    /// MSBuild reports them when it compiles the exercises, so they show right after an edit.
+    /// </summary>
+    public void Warnings(BuildOutcome build, Exercise exercise)
     {
-        var folders = exercises.Select(e => repository.Relative(e.Directory) + "/").ToList();
+        var folder = repository.Relative(exercise.Directory) + "/";
         var warnings = build.Diagnostics
-            .Where(d => !d.IsError && d.File is not null && folders.Any(f => d.File.StartsWith(f, StringComparison.Ordinal)))
+            .Where(d => !d.IsError && d.File is not null && d.File.StartsWith(folder, StringComparison.Ordinal))
             .ToList();
         if (warnings.Count == 0)
         {

@@ -58,6 +58,26 @@ public sealed class Scenario : IDisposable
         return task.GetAwaiter().GetResult();
     }
 
+    /// <summary>
+    /// Waits for a call made on <paramref name="loop"/>. If it does not finish in time and the loop
+    /// has stopped running anything, the failure says "deadlock suspected" and names the usual cause.
+    /// </summary>
+    public T Wait<T>(SingleThreadLoop loop, LoopCall<T> call, TimeSpan timeout, string whatWasExpected)
+    {
+        try
+        {
+            return Wait(call.Task, timeout, whatWasExpected);
+        }
+        catch (XunitException) when (loop.BeatsSince(Stopwatch.GetTimestamp() - Stopwatch.Frequency / 2) == 0)
+        {
+            throw Fail(
+                $"{whatWasExpected}\n" +
+                $"Observed: deadlock suspected: the event loop's only thread has run nothing for at least 500 ms, and the call has not finished after {timeout.TotalMilliseconds:0} ms.\n" +
+                "Look at: .Result or .Wait() on the loop's thread. It blocks the one thread that could run the continuation it is waiting for, " +
+                "so neither can ever go on. Use await instead.");
+        }
+    }
+
     /// <summary>Runs <paramref name="action"/> and returns the exception it ended with (or null), waiting at most <paramref name="timeout"/>.</summary>
     public Exception? Catch<T>(Func<Task<T>> action, TimeSpan timeout, string whatWasExpected)
     {

@@ -1,0 +1,135 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace ConcurrencyKata.Tests.Ex04;
+
+/// <summary>
+/// Exercise 04-non-blocking: ChecksumReport.BuildAsync runs on a single-threaded event loop
+/// (like a UI thread) whose heartbeat must keep beating.
+/// </summary>
+public sealed class ChecksumReportTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(5);
+
+    private static List<string> Keys(int count) => Enumerable.Range(0, count).Select(i => $"doc{i}").ToList();
+
+    private static long Expected(string key) => DocumentChecksum.Compute(FakeFetcher.ValueOf(key));
+
+    [Fact]
+    public void The_checksums_are_right_and_in_the_order_of_the_keys()
+    {
+        using var scenario = new Scenario();
+        using var loop = new SingleThreadLoop();
+        var keys = Keys(4);
+        var fetcher = new FakeFetcher(scenario, FakeFetcher.After(TimeSpan.FromMilliseconds(20)));
+
+        var call = loop.Start(() => ChecksumReport.BuildAsync(fetcher, keys));
+        var sums = scenario.Wait(loop, call, Patience, "Expected BuildAsync to finish.");
+
+        sums.Should().Equal(keys.Select(Expected), "each value is DocumentChecksum.Compute of that key's document, in key order");
+    }
+
+    [Fact]
+    public void The_fetches_overlap()
+    {
+        using var scenario = new Scenario();
+        using var loop = new SingleThreadLoop();
+        var keys = Keys(4);
+        var fetcher = new ControlledFetcher(scenario);
+
+        var call = loop.Start(() => ChecksumReport.BuildAsync(fetcher, keys));
+        var all = fetcher.WaitForCalls(keys.Count, TimeSpan.FromSeconds(2));
+        var asked = fetcher.CallCount;
+        fetcher.AnswerAll(keys);
+
+        scenario.Check(all, () =>
+            $"Expected all {keys.Count} documents to be requested before any has arrived.\n" +
+            $"Observed: {asked} requested; the code waits for each document before asking for the next.\n" +
+            "Look at: start every fetch first (or one small async pipeline per key), then await them together.");
+        scenario.Wait(loop, call, Patience, "Expected BuildAsync to finish once the documents arrived.");
+    }
+
+    [Fact]
+    public void No_checksum_is_computed_on_the_event_loop_thread()
+    {
+        using var scenario = new Scenario();
+        using var loop = new SingleThreadLoop();
+        using var watch = new ChecksumWatch(scenario);
+        var keys = Keys(4);
+        var fetcher = new FakeFetcher(scenario, FakeFetcher.After(TimeSpan.FromMilliseconds(20)));
+
+        var call = loop.Start(() => ChecksumReport.BuildAsync(fetcher, keys));
+        scenario.Wait(loop, call, Patience, "Expected BuildAsync to finish.");
+
+        var onLoop = watch.Threads.Where(t => t.ThreadId == loop.ThreadId).Select(t => t.Document).ToList();
+        scenario.Check(watch.Threads.Count > 0 && onLoop.Count == 0, () =>
+            $"Expected every checksum to be computed off the event loop's thread (T{loop.ThreadId}): each takes tens of milliseconds of pure CPU.\n" +
+            $"Observed: {(watch.Threads.Count == 0 ? "DocumentChecksum.Compute was never called" : $"{onLoop.Count} of {watch.Threads.Count} ran on T{loop.ThreadId}")}.\n" +
+            "Look at: awaiting does not move computation anywhere; after an await you are back on the loop. " +
+            "Hand the work to the thread pool: await Task.Run(() => DocumentChecksum.Compute(document)).");
+    }
+
+    [Fact]
+    public void The_event_loop_keeps_its_heartbeat_while_the_report_is_built()
+    {
+        using var scenario = new Scenario();
+        using var loop = new SingleThreadLoop(TimeSpan.FromMilliseconds(10));
+        var keys = Keys(4);
+        var fetchTime = TimeSpan.FromMilliseconds(400);
+        var limit = TimeSpan.FromMilliseconds(250);
+        var fetcher = new FakeFetcher(scenario, FakeFetcher.After(fetchTime));
+        using var watch = new ChecksumWatch(scenario);
+        SpinWait.SpinUntil(() => loop.BeatsSince(0) >= 3, Patience);
+
+        var from = Stopwatch.GetTimestamp();
+        var call = loop.Start(() => ChecksumReport.BuildAsync(fetcher, keys));
+        scenario.Wait(loop, call, Patience, "Expected BuildAsync to finish.");
+        var gap = loop.LargestGapSince(from);
+
+        scenario.Check(gap < limit, () =>
+            $"Expected the event loop to stay responsive: its heartbeat runs every 10 ms, and the longest silence should stay under {limit.TotalMilliseconds:0} ms.\n" +
+            $"Observed: a silence of {gap.TotalMilliseconds:0} ms. Each fetch takes {fetchTime.TotalMilliseconds:0} ms and each checksum tens of ms: " +
+            "the loop's thread was blocked waiting or busy computing.\n" +
+            "Look at: .Result, .Wait() and Task.WaitAll block the loop; DocumentChecksum.Compute inline keeps it busy.");
+    }
+
+    [Fact]
+    public void BuildAsync_returns_a_pending_task_at_once()
+    {
+        using var scenario = new Scenario();
+        using var loop = new SingleThreadLoop();
+        var keys = Keys(3);
+        var fetcher = new ControlledFetcher(scenario);
+
+        var call = loop.Start(() => ChecksumReport.BuildAsync(fetcher, keys));
+        var completedOnReturn = call.WasCompleteOnReturn(TimeSpan.FromSeconds(2));
+        fetcher.AnswerAll(keys);
+
+        scenario.Check(completedOnReturn == false, () =>
+            "Expected BuildAsync to return an unfinished task at once while the documents are still on their way.\n" +
+            (completedOnReturn is null
+                ? "Observed: the call had not returned after 2 s: it blocked the loop's thread waiting for a document.\n"
+                : "Observed: the returned task was already complete, so all the work happened before the call returned.\n") +
+            "Look at: make the method async and await the fetches instead of reading .Result.");
+        scenario.Wait(loop, call, Patience, "Expected BuildAsync to finish once the documents arrived.");
+    }
+
+    /// <summary>Records which thread computed each checksum, and draws it on the timeline.</summary>
+    private sealed class ChecksumWatch : IDisposable
+    {
+        private readonly ConcurrentQueue<(string Document, int ThreadId)> _threads = new();
+
+        public ChecksumWatch(Scenario scenario)
+        {
+            DocumentChecksum.Observer = (document, thread, start, end) =>
+            {
+                _threads.Enqueue((document, thread));
+                scenario.Spans.Add(new Span($"checksum {document.Replace("value of ", "", StringComparison.Ordinal)}", start, end, thread, Environment.ProcessId, Busy: true));
+            };
+        }
+
+        public IReadOnlyList<(string Document, int ThreadId)> Threads => [.. _threads];
+
+        public void Dispose() => DocumentChecksum.Observer = null;
+    }
+}

@@ -1,0 +1,15 @@
+// Mistake: moves the work to Task.Run but then blocks the caller on its .Result.
+namespace ConcurrencyKata;
+
+public static class ChecksumReport
+{
+    public static Task<IReadOnlyList<long>> BuildAsync(IFetcher fetcher, IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
+    {
+        var work = Task.Run(async () =>
+        {
+            var documents = await Task.WhenAll(keys.Select(k => fetcher.FetchAsync(k, cancellationToken))).ConfigureAwait(false);
+            return (IReadOnlyList<long>)documents.Select(DocumentChecksum.Compute).ToList();
+        });
+        return Task.FromResult(work.Result);
+    }
+}

@@ -1,0 +1,11 @@
+// Mistake: awaits all fetches together, then computes every checksum on the caller's (the loop's) thread.
+namespace ConcurrencyKata;
+
+public static class ChecksumReport
+{
+    public static async Task<IReadOnlyList<long>> BuildAsync(IFetcher fetcher, IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
+    {
+        var documents = await Task.WhenAll(keys.Select(k => fetcher.FetchAsync(k, cancellationToken)));
+        return documents.Select(DocumentChecksum.Compute).ToList();
+    }
+}

@@ -1,0 +1,12 @@
+// Mistake: starts every fetch, then blocks the loop in Task.WaitAll before offloading the checksums.
+namespace ConcurrencyKata;
+
+public static class ChecksumReport
+{
+    public static async Task<IReadOnlyList<long>> BuildAsync(IFetcher fetcher, IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
+    {
+        var fetches = keys.Select(k => fetcher.FetchAsync(k, cancellationToken)).ToArray();
+        Task.WaitAll(fetches, cancellationToken);
+        return await Task.WhenAll(fetches.Select(f => Task.Run(() => DocumentChecksum.Compute(f.Result), cancellationToken)));
+    }
+}
