@@ -40,7 +40,7 @@ public static class BoundedGather
                 {
                     // remember the first failure, then tell the others to stop (in that order)
                     Interlocked.CompareExchange(ref firstFailure, e, null);
-                    stop.Cancel();
+                    await stop.CancelAsync().ConfigureAwait(false);
                     return;
                 }
             }

@@ -1,0 +1,27 @@
+// Mistake: a correct loop that leaves its own SynchronizationContext installed on the caller's thread.
+using System.Collections.Concurrent;
+
+namespace ConcurrencyKata;
+
+public static class EventLoop
+{
+    public static void Run(Func<Task> main) => Run(async () => { await main(); return 0; });
+
+    public static T Run<T>(Func<Task<T>> main)
+    {
+        var queue = new BlockingCollection<(SendOrPostCallback, object?)>();
+        SynchronizationContext.SetSynchronizationContext(new QueueContext(queue));
+        var task = main();
+        task.ContinueWith(_ => queue.CompleteAdding(), TaskScheduler.Default);
+        foreach (var (callback, state) in queue.GetConsumingEnumerable())
+        {
+            callback(state);
+        }
+        return task.GetAwaiter().GetResult();
+    }
+
+    private sealed class QueueContext(BlockingCollection<(SendOrPostCallback, object?)> queue) : SynchronizationContext
+    {
+        public override void Post(SendOrPostCallback d, object? state) => queue.Add((d, state));
+    }
+}

@@ -1,0 +1,35 @@
+// Mistake: keeps posted callbacks on a stack, so the most recent runs first and turns come out of order.
+using System.Collections.Concurrent;
+
+namespace ConcurrencyKata;
+
+public static class EventLoop
+{
+    public static void Run(Func<Task> main) => Run(async () => { await main(); return 0; });
+
+    public static T Run<T>(Func<Task<T>> main)
+    {
+        var previous = SynchronizationContext.Current;
+        var queue = new BlockingCollection<(SendOrPostCallback, object?)>(new ConcurrentStack<(SendOrPostCallback, object?)>());
+        SynchronizationContext.SetSynchronizationContext(new StackContext(queue));
+        try
+        {
+            var task = main();
+            task.ContinueWith(_ => queue.CompleteAdding(), TaskScheduler.Default);
+            foreach (var (callback, state) in queue.GetConsumingEnumerable())
+            {
+                callback(state);
+            }
+            return task.GetAwaiter().GetResult();
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
+        }
+    }
+
+    private sealed class StackContext(BlockingCollection<(SendOrPostCallback, object?)> queue) : SynchronizationContext
+    {
+        public override void Post(SendOrPostCallback d, object? state) => queue.Add((d, state));
+    }
+}

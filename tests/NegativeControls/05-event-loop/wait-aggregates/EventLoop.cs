@@ -1,0 +1,35 @@
+// Mistake: a correct loop that ends with task.Result, so main's exception arrives wrapped in an AggregateException.
+using System.Collections.Concurrent;
+
+namespace ConcurrencyKata;
+
+public static class EventLoop
+{
+    public static void Run(Func<Task> main) => Run(async () => { await main(); return 0; });
+
+    public static T Run<T>(Func<Task<T>> main)
+    {
+        var previous = SynchronizationContext.Current;
+        var queue = new BlockingCollection<(SendOrPostCallback, object?)>();
+        SynchronizationContext.SetSynchronizationContext(new QueueContext(queue));
+        try
+        {
+            var task = main();
+            task.ContinueWith(_ => queue.CompleteAdding(), TaskScheduler.Default);
+            foreach (var (callback, state) in queue.GetConsumingEnumerable())
+            {
+                callback(state);
+            }
+            return task.Result;
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
+        }
+    }
+
+    private sealed class QueueContext(BlockingCollection<(SendOrPostCallback, object?)> queue) : SynchronizationContext
+    {
+        public override void Post(SendOrPostCallback d, object? state) => queue.Add((d, state));
+    }
+}
