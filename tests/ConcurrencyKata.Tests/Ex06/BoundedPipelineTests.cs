@@ -1,0 +1,175 @@
+namespace ConcurrencyKata.Tests.Ex06;
+
+/// <summary>
+/// Exercise 06-pipeline: the source is read only as fast as the consumers finish, exactly
+/// `consumers` calls run at once, and a failure stops everything.
+/// </summary>
+public sealed class BoundedPipelineTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(3);
+
+    private static CountingSource SourceFor(Scenario scenario, int count)
+        => new(count, () => scenario.InFlight.Total - scenario.InFlight.Current);
+
+    private static Task<IReadOnlyList<string>> Start(ControlledFetcher calls, CountingSource source, int capacity, int consumers, CancellationToken token = default)
+        => Task.Run(() => BoundedPipeline.RunAsync(source.ReadAsync(), calls.FetchAsync, capacity, consumers, token));
+
+    [Fact]
+    public void The_source_is_read_no_further_ahead_than_capacity_plus_consumers()
+    {
+        using var scenario = new Scenario();
+        var calls = new ControlledFetcher(scenario);
+        var source = SourceFor(scenario, 60);
+        const int capacity = 3, consumers = 2, bound = capacity + consumers;
+
+        var run = Start(calls, source, capacity, consumers);
+        calls.WaitForCalls(consumers, Patience);
+        scenario.ThrowIfEnded(run);
+        // nothing finishes now: give the producer every chance to run ahead
+        SpinWait.SpinUntil(() => source.Read > bound, TimeSpan.FromMilliseconds(300));
+        var readWhileStuck = source.Read;
+
+        // then let items through one at a time, oldest first
+        for (var step = 0; step < 10 && calls.Pending.Count > 0; step++)
+        {
+            var oldest = calls.Pending[0];
+            calls.Answer(oldest);
+            calls.WaitUntilFinished(oldest, Patience);
+            SpinWait.SpinUntil(() => source.Read > bound + step + 1, TimeSpan.FromMilliseconds(50));
+        }
+        calls.AnswerAll(source.Items);
+        var outputs = scenario.Wait(run, Patience, "Expected the pipeline to finish once every call had answered.");
+
+        scenario.Check(source.MaxAhead <= bound, () =>
+            $"Expected at most capacity + consumers = {capacity} + {consumers} = {bound} items out of the source and not yet processed.\n" +
+            $"Observed: up to {source.MaxAhead} (and {readWhileStuck} items read while no call could finish).\n" +
+            (source.MaxAhead == bound + 1
+                ? "One too many: the producer takes the next item from the source and then waits for room in the buffer, holding it. " +
+                  "Wait for room first (ChannelWriter.WaitToWriteAsync), then take the item.\n"
+                : "Look at: the buffer must be bounded (Channel.CreateBounded) so the producer waits when it is full.\n"));
+        outputs.Should().Equal(source.Items.Select(FakeFetcher.ValueOf));
+    }
+
+    [Fact]
+    public void Exactly_consumers_calls_run_at_once_never_more()
+    {
+        using var scenario = new Scenario();
+        var calls = new ControlledFetcher(scenario);
+        var source = SourceFor(scenario, 12);
+        const int consumers = 3;
+
+        var run = Start(calls, source, capacity: 2, consumers);
+        var reached = calls.WaitForCalls(consumers, Patience);
+        scenario.ThrowIfEnded(run);
+        var atOnce = calls.CallCount;
+        while (!run.IsCompleted && calls.Pending.Count > 0)
+        {
+            var oldest = calls.Pending[0];
+            calls.Answer(oldest);
+            calls.WaitUntilFinished(oldest, Patience);
+            SpinWait.SpinUntil(() => calls.Pending.Count >= consumers || calls.CallCount == source.Count, TimeSpan.FromMilliseconds(200));
+        }
+        calls.AnswerAll(source.Items);
+        scenario.Wait(run, Patience, "Expected the pipeline to finish once every call had answered.");
+
+        scenario.Check(reached, () =>
+            $"Expected {consumers} calls to process in progress at once (consumers = {consumers}).\n" +
+            $"Observed: {atOnce} after {Patience.TotalSeconds:0} s while none could finish.\n" +
+            "Look at: start `consumers` consumer loops, each taking the next item as soon as it is free.");
+        scenario.Check(scenario.InFlight.Max == consumers, () =>
+            $"Expected never more than {consumers} calls in progress. Observed: a peak of {scenario.InFlight.Max}.");
+    }
+
+    [Fact]
+    public void Outputs_come_back_in_source_order()
+    {
+        using var scenario = new Scenario();
+        var calls = new ControlledFetcher(scenario);
+        var source = SourceFor(scenario, 8);
+
+        var run = Start(calls, source, capacity: 2, consumers: 3);
+        var deadline = DateTime.UtcNow + Patience;
+        while (!run.IsCompleted && DateTime.UtcNow < deadline)
+        {
+            SpinWait.SpinUntil(() => calls.Pending.Count >= 3 || calls.CallCount == source.Count || run.IsCompleted, TimeSpan.FromMilliseconds(200));
+            if (calls.Pending is { Count: > 0 } pending)
+            {
+                calls.Answer(pending[^1]); // newest first
+                calls.WaitUntilFinished(pending[^1], Patience);
+            }
+        }
+        calls.AnswerAll(source.Items);
+
+        var outputs = scenario.Wait(run, Patience, "Expected the pipeline to finish once every call had answered.");
+        scenario.Check(outputs.SequenceEqual(source.Items.Select(FakeFetcher.ValueOf)), () =>
+            $"Expected outputs in source order: {Explain.List(source.Items.Select(FakeFetcher.ValueOf))}.\n" +
+            $"Observed: {Explain.List(outputs)}.\n" +
+            "The test finished the newest call first. Look at: number the items as you read them and put each output at its number.");
+    }
+
+    [Fact]
+    public void A_failing_call_fails_the_run_stops_the_source_and_cancels_the_calls_in_flight()
+    {
+        using var scenario = new Scenario();
+        var calls = new ControlledFetcher(scenario);
+        var source = SourceFor(scenario, 50);
+        var failure = new InvalidOperationException("cannot process i0");
+
+        var run = Start(calls, source, capacity: 2, consumers: 2);
+        calls.WaitForCalls(2, Patience);
+        scenario.ThrowIfEnded(run);
+        calls.Fail(CountingSource.Item(0), failure);
+
+        var error = scenario.Catch(() => run, Patience,
+            "Expected the pipeline to end soon after a call failed, without waiting for the other call in flight (it never answers by itself).\n" +
+            "Look at: cancel the token you passed to the calls in flight.");
+        var notCancelled = calls.Calls.Where(c => c.Key != CountingSource.Item(0) && !c.SawCancellation).Select(c => c.Key).ToList();
+
+        scenario.Check(ReferenceEquals(error, failure), () =>
+            $"Expected the call's own exception: InvalidOperationException(\"cannot process i0\").\nObserved: {Explain.Exception(error)}.");
+        scenario.Check(notCancelled.Count == 0, () =>
+            $"Expected every other call in flight to see its token cancelled. Observed: {Explain.List(notCancelled)} were not.");
+        scenario.Check(!source.ReadToTheEnd && source.Disposed, () =>
+            "Expected the pipeline to stop reading the source and dispose it (await using / await foreach do).\n" +
+            $"Observed: {source.Read} of {source.Count} read, read to the end: {source.ReadToTheEnd}, disposed: {source.Disposed}.");
+    }
+
+    [Fact]
+    public void When_the_caller_cancels_the_run_ends_with_OperationCanceledException()
+    {
+        using var scenario = new Scenario();
+        using var caller = new CancellationTokenSource();
+        var calls = new ControlledFetcher(scenario);
+        var source = SourceFor(scenario, 50);
+
+        var run = Start(calls, source, capacity: 2, consumers: 2, caller.Token);
+        calls.WaitForCalls(2, Patience);
+        scenario.ThrowIfEnded(run);
+        caller.Cancel();
+
+        var error = scenario.Catch(() => run, Patience, "Expected the pipeline to end soon after the caller cancelled.");
+        scenario.Check(error is OperationCanceledException, () =>
+            $"Expected an OperationCanceledException. Observed: {Explain.Exception(error)}.");
+        scenario.Check(calls.Calls.All(c => c.SawCancellation), () =>
+            "Expected the calls in flight to see the caller's cancellation. Look at: pass them a token linked to the caller's.");
+        scenario.Check(!source.ReadToTheEnd && source.Disposed, () =>
+            $"Expected the source to be abandoned and disposed. Observed: read to the end: {source.ReadToTheEnd}, disposed: {source.Disposed}.");
+    }
+
+    [Theory]
+    [InlineData(0, 2)]
+    [InlineData(2, 0)]
+    public void A_capacity_or_consumer_count_below_one_is_rejected(int capacity, int consumers)
+    {
+        using var scenario = new Scenario();
+        var calls = new ControlledFetcher(scenario);
+        var source = SourceFor(scenario, 3);
+
+        var error = scenario.Catch(() => BoundedPipeline.RunAsync(source.ReadAsync(), calls.FetchAsync, capacity, consumers), Patience,
+            "Expected invalid arguments to be rejected at once.");
+
+        scenario.Check(error is ArgumentOutOfRangeException, () =>
+            $"Expected ArgumentOutOfRangeException for capacity = {capacity}, consumers = {consumers}.\nObserved: {Explain.Exception(error)}.");
+        source.Read.Should().Be(0, "nothing should be read with invalid arguments");
+    }
+}

@@ -1,0 +1,17 @@
+// Mistake: bounded and ordered, but processes one item at a time whatever `consumers` says.
+namespace ConcurrencyKata;
+
+public static class BoundedPipeline
+{
+    public static async Task<IReadOnlyList<TOut>> RunAsync<TIn, TOut>(IAsyncEnumerable<TIn> source, Func<TIn, CancellationToken, Task<TOut>> process, int capacity, int consumers, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(consumers, 1);
+        var outputs = new List<TOut>();
+        await foreach (var item in source.WithCancellation(cancellationToken))
+        {
+            outputs.Add(await process(item, cancellationToken));
+        }
+        return outputs;
+    }
+}
