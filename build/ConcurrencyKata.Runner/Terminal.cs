@@ -22,7 +22,7 @@ public static class Terminal
         });
         if (writer is not null || Console.IsOutputRedirected)
         {
-            console.Profile.Width = 200; // a log or a test: do not wrap lines
+            console.Profile.Width = 1000; // a log or a test: do not wrap lines
         }
         return console;
     }

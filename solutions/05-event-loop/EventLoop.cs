@@ -26,9 +26,11 @@ public static class EventLoop
             // main runs here, on this thread, up to its first unfinished await...
             var task = main();
             // ...and when its task is done, from whatever thread, the loop is told to stop.
-            task.ContinueWith(_ => loop.Complete(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            _ = task.ContinueWith(_ => loop.Complete(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             loop.RunUntilComplete();
+#pragma warning disable VSTHRD002 // not a wait: the loop ran until the task completed
             return task.GetAwaiter().GetResult(); // rethrows main's exception as itself
+#pragma warning restore VSTHRD002
         }
         finally
         {
