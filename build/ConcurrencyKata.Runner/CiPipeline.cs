@@ -57,7 +57,8 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console)
         Section("negative controls: each is rejected by its exercise's checks");
         foreach (var control in repository.Controls(ControlKind.Negative))
         {
-            if (Judged(judge, control) is not { } run)
+            var took = Stopwatch.StartNew();
+            if (Judged(judge, control, untilRejected: true) is not { } run)
             {
                 continue;
             }
@@ -66,20 +67,21 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console)
             var detail = hung
                 ? "hung (the test host was stopped)"
                 : rejectedBy.Count > 0 ? $"rejected by: {string.Join("; ", rejectedBy.Select(r => r.Check))}" : "";
-            Check(rejectedBy.Count > 0 || hung, $"{control.ShortName} ({control.Summary}) {detail}",
+            Check(rejectedBy.Count > 0 || hung, $"{control.ShortName} ({control.Summary}) {detail} [{took.Elapsed.TotalSeconds:0.0} s]",
                 "every check passes: the judge cannot tell this known-wrong implementation from a right one");
         }
 
         Section("alternative solutions: each passes every check of its exercise");
         foreach (var control in repository.Controls(ControlKind.Alternative))
         {
-            if (Judged(judge, control) is not { } run)
+            var took = Stopwatch.StartNew();
+            if (Judged(judge, control, untilRejected: false) is not { } run)
             {
                 continue;
             }
             var outcomes = run.For(control.Exercise).ToList();
             var failed = outcomes.Where(o => o.Outcome != Outcome.Passed).ToList();
-            Check(outcomes.Count > 0 && failed.Count == 0 && run.Aborted is null, $"{control.ShortName} ({control.Summary})",
+            Check(outcomes.Count > 0 && failed.Count == 0 && run.Aborted is null, $"{control.ShortName} ({control.Summary}) [{took.Elapsed.TotalSeconds:0.0} s]",
                 run.Aborted ?? (outcomes.Count == 0
                     ? "no check ran"
                     : "the judge rejects a correct implementation:\n" + string.Join("\n", failed.Select(f => $"{f.Check}: {Grading.CleanMessage(f.Message)}"))));
@@ -92,7 +94,7 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console)
     }
 
     /// <summary>Builds the judge with the control swapped in and runs its exercise's checks; null (and a failed check) if it does not compile.</summary>
-    private TestRun? Judged(Judge judge, Control control)
+    private TestRun? Judged(Judge judge, Control control, bool untilRejected)
     {
         var variant = Variant.Of(control);
         var build = new Judge(repository).Build(variant); // controls may block on purpose: analyzer warnings stay warnings
@@ -101,7 +103,7 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console)
             Check(false, control.ShortName, "does not compile: " + string.Join("; ", build.Errors.Take(3)));
             return null;
         }
-        return judge.Test(variant, [control.Exercise]);
+        return untilRejected ? judge.TestUntilRejected(variant, control.Exercise) : judge.Test(variant, [control.Exercise]);
     }
 
     private void RunnerSelfTests()

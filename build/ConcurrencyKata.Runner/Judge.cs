@@ -2,15 +2,18 @@ using System.Text.RegularExpressions;
 
 namespace ConcurrencyKata.Runner;
 
-/// <summary>An implementation the judge can be compiled against.</summary>
-public sealed record Variant(string Name, string Description, IReadOnlyList<string> Properties)
+/// <summary>
+/// An implementation the judge runs against: the learner's code, the reference, or the
+/// reference with a control's files swapped in (<see cref="ControlKey"/>).
+/// </summary>
+public sealed record Variant(string Name, string Description, IReadOnlyList<string> Properties, string? ControlKey = null)
 {
     public static Variant Exercises { get; } = new("exercises", "your code in exercises/", ["KataImpl=exercises"]);
 
     public static Variant Solutions { get; } = new("solutions", "the reference solutions", ["KataImpl=solutions"]);
 
     public static Variant Of(Control control)
-        => new(control.Key.Replace('/', '-'), control.Key, [$"KataControl={control.Key}"]);
+        => new(control.Key.Replace('/', '-'), control.Key, [$"KataControl={control.Key}"], control.Key);
 }
 
 public sealed record BuildOutcome(bool Succeeded, IReadOnlyList<Diagnostic> Diagnostics, string Output, TimeSpan Elapsed)
@@ -31,6 +34,9 @@ public sealed partial class Judge(KataRepository repository, bool strict = false
         => Path.Combine(Path.GetDirectoryName(repository.JudgeProject)!, "bin", variant.Name, "Debug", "net10.0", "ConcurrencyKata.Tests.dll");
 
     public BuildOutcome Build(Variant variant)
+        => variant.ControlKey is null ? BuildJudge(variant) : BuildBySwap(variant);
+
+    private BuildOutcome BuildJudge(Variant variant)
     {
         var args = new List<string> { "build", repository.JudgeProject, "-nologo", "-v:q", "-clp:NoSummary" };
         args.AddRange(variant.Properties.Select(p => $"-p:{p}"));
@@ -46,6 +52,64 @@ public sealed partial class Judge(KataRepository repository, bool strict = false
     }
 
     /// <summary>
+    /// A control has the same public API as the reference, so the judge need not be compiled
+    /// again: build only the solutions project with the control swapped in, then run a copy of
+    /// the reference judge with that assembly in place of the reference one. Much cheaper than
+    /// recompiling the judge for every control.
+    /// </summary>
+    private BuildOutcome BuildBySwap(Variant variant)
+    {
+        var reference = AssemblyPath(Variant.Solutions);
+        if (!File.Exists(reference))
+        {
+            var judge = BuildJudge(Variant.Solutions);
+            if (!judge.Succeeded)
+            {
+                return judge;
+            }
+        }
+        var solutionsProject = Path.Combine(repository.SolutionsDirectory, "ConcurrencyKata.Solutions.csproj");
+        var result = ProcessRunner.Run("dotnet",
+            ["build", solutionsProject, "-nologo", "-v:q", "-clp:NoSummary", $"-p:KataControl={variant.ControlKey}", "-p:TreatWarningsAsErrors=false"],
+            repository.Root, BuildTimeout);
+        var diagnostics = BuildDiagnostics.Parse(result.Output, repository.Root);
+        var built = Path.Combine(repository.SolutionsDirectory, "bin", variant.Name, "Debug", "net10.0");
+        if (result.ExitCode != 0 || result.TimedOut || !File.Exists(Path.Combine(built, "ConcurrencyKata.Solutions.dll")))
+        {
+            if (!diagnostics.Any(d => d.IsError))
+            {
+                diagnostics = [.. diagnostics, new Diagnostic("error", "KATA001", result.TimedOut ? "the build timed out" : LastLines(result.Output, 15), null, 0, 0)];
+            }
+            return new BuildOutcome(false, diagnostics, result.Output, result.Elapsed);
+        }
+
+        var target = Path.GetDirectoryName(AssemblyPath(variant))!;
+        if (Directory.Exists(target))
+        {
+            Directory.Delete(target, recursive: true);
+        }
+        CopyDirectory(Path.GetDirectoryName(reference)!, target);
+        foreach (var file in new[] { "ConcurrencyKata.Solutions.dll", "ConcurrencyKata.Solutions.pdb" })
+        {
+            File.Copy(Path.Combine(built, file), Path.Combine(target, file), overwrite: true);
+        }
+        return new BuildOutcome(true, diagnostics, result.Output, result.Elapsed);
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        foreach (var dir in Directory.GetDirectories(from, "*", SearchOption.AllDirectories))
+        {
+            Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, dir)));
+        }
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)), overwrite: true);
+        }
+    }
+
+    /// <summary>
     /// Runs the judge's tests (all, or those of <paramref name="only"/>) against an already built
     /// variant. A hang or crash kills the test host and loses the whole run's results, so the
     /// exercises it did not come from are run again without the culprit.
@@ -53,7 +117,7 @@ public sealed partial class Judge(KataRepository repository, bool strict = false
     public TestRun Test(Variant variant, IReadOnlyCollection<Exercise>? only = null)
     {
         IReadOnlyCollection<Exercise> scope = only ?? repository.Exercises;
-        var run = TestOnce(variant, only);
+        var run = TestOnce(variant, only, stopAtFirstFailure: false);
         var excluded = new List<Exercise>();
         while (run.Aborted is not null
                && scope.FirstOrDefault(e => !excluded.Contains(e) && Grading.HungIn(run, e)) is { } culprit)
@@ -64,7 +128,7 @@ public sealed partial class Judge(KataRepository repository, bool strict = false
             {
                 break;
             }
-            var rerun = TestOnce(variant, remaining);
+            var rerun = TestOnce(variant, remaining, stopAtFirstFailure: false);
             run = new TestRun(
                 [.. run.Outcomes.Where(o => !remaining.Any(e => e.Owns(o.ClassName))), .. rerun.Outcomes],
                 rerun.Aborted is null ? run.Aborted : run.Aborted + "\n" + rerun.Aborted);
@@ -72,7 +136,14 @@ public sealed partial class Judge(KataRepository repository, bool strict = false
         return run;
     }
 
-    private TestRun TestOnce(Variant variant, IReadOnlyCollection<Exercise>? only)
+    /// <summary>
+    /// Runs the checks of <paramref name="exercise"/> only until one fails, then stops the test
+    /// host: enough to show that a negative control is rejected, without sitting through every
+    /// other check's timeout. The outcome names the failing check (its message is not kept).
+    /// </summary>
+    public TestRun TestUntilRejected(Variant variant, Exercise exercise) => TestOnce(variant, [exercise], stopAtFirstFailure: true);
+
+    private TestRun TestOnce(Variant variant, IReadOnlyCollection<Exercise>? only, bool stopAtFirstFailure)
     {
         var resultsDir = Path.Combine(repository.StateDirectory, "results", variant.Name);
         Directory.CreateDirectory(resultsDir);
@@ -93,7 +164,18 @@ public sealed partial class Judge(KataRepository repository, bool strict = false
             args.Add(string.Join("|", only.Select(e => $"FullyQualifiedName~{e.TestNamespace}.")));
         }
 
-        var result = ProcessRunner.Run("dotnet", args, repository.Root, RunTimeout);
+        var result = ProcessRunner.Run("dotnet", args, repository.Root, RunTimeout,
+            stopWhen: stopAtFirstFailure ? line => XunitFailure().IsMatch(line) : null);
+        if (result.Stopped)
+        {
+            var failed = XunitFailure().Matches(result.Output)
+                .Select(m => m.Groups["name"].Value)
+                .Distinct()
+                .Select(name => new TestOutcome(name[..name.LastIndexOf('.')], name[(name.LastIndexOf('.') + 1)..], Outcome.Failed,
+                    "(the run stopped at this first failure)", "", TimeSpan.Zero))
+                .ToList();
+            return new TestRun(failed, null);
+        }
         var outcomes = File.Exists(trx) ? TrxReader.Read(trx) : [];
         return new TestRun(outcomes, DescribeAbort(result, outcomes.Count));
     }
@@ -127,6 +209,10 @@ public sealed partial class Judge(KataRepository repository, bool strict = false
 
     private static string LastLines(string text, int count)
         => string.Join('\n', text.Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).TakeLast(count));
+
+    // xunit's live progress line: "[xUnit.net 00:00:03.92]     Namespace.Class.Method(args) [FAIL]"
+    [GeneratedRegex(@"\[xUnit\.net [^\]]*\]\s+(?<name>[\w.]+?)(\(.*\))?\s+\[FAIL\]")]
+    private static partial Regex XunitFailure();
 
     // VSTest: "The test running when the crash occurred: \nNamespace.Class.Method"
     [GeneratedRegex(@"(?i)the test running when the crash occurred:\s*(?<name>[^\s]+)")]

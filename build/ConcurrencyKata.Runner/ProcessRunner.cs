@@ -3,13 +3,15 @@ using System.Text;
 
 namespace ConcurrencyKata.Runner;
 
-/// <summary>What a finished child process printed and returned.</summary>
-public sealed record ProcessResult(int ExitCode, string Output, bool TimedOut, TimeSpan Elapsed);
+/// <summary>What a finished child process printed and returned; <see cref="Stopped"/> when a line of its output made us end it early.</summary>
+public sealed record ProcessResult(int ExitCode, string Output, bool TimedOut, TimeSpan Elapsed, bool Stopped = false);
 
 /// <summary>Runs a command, captures its output, and never lets it outlive its timeout.</summary>
 public static class ProcessRunner
 {
-    public static ProcessResult Run(string fileName, IEnumerable<string> arguments, string workingDirectory, TimeSpan timeout, IDictionary<string, string>? environment = null)
+    /// <param name="stopWhen">Ends the process (and its children) as soon as a line of output matches.</param>
+    public static ProcessResult Run(string fileName, IEnumerable<string> arguments, string workingDirectory, TimeSpan timeout,
+        IDictionary<string, string>? environment = null, Func<string, bool>? stopWhen = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -38,9 +40,25 @@ public static class ProcessRunner
 
         var output = new StringBuilder();
         var clock = Stopwatch.StartNew();
+        using var stop = new ManualResetEventSlim();
         using var process = new Process { StartInfo = info };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
+        void OnLine(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+            lock (output)
+            {
+                output.AppendLine(line);
+            }
+            if (stopWhen?.Invoke(line) == true)
+            {
+                stop.Set();
+            }
+        }
+        process.OutputDataReceived += (_, e) => OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => OnLine(e.Data);
         try
         {
             process.Start();
@@ -52,7 +70,9 @@ public static class ProcessRunner
         process.StandardInput.Close();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var finished = process.WaitForExit(timeout);
+        var exited = Task.Run(() => process.WaitForExit(timeout));
+        var stopped = WaitHandle.WaitAny([((IAsyncResult)exited).AsyncWaitHandle, stop.WaitHandle]) == 1 && !process.HasExited;
+        var finished = !stopped && exited.Result;
         if (!finished)
         {
             try
@@ -71,7 +91,7 @@ public static class ProcessRunner
         }
         lock (output)
         {
-            return new ProcessResult(finished ? process.ExitCode : -1, output.ToString(), !finished, clock.Elapsed);
+            return new ProcessResult(finished ? process.ExitCode : -1, output.ToString(), !finished && !stopped, clock.Elapsed, stopped);
         }
     }
 }

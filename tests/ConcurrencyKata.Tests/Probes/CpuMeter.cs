@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace ConcurrencyKata.Tests.Probes;
 
@@ -6,25 +7,75 @@ namespace ConcurrencyKata.Tests.Probes;
 /// Physical evidence of parallelism: CPU time the whole process used divided by wall-clock
 /// time. One core busy gives about 1.0; two cores busy at once approach 2.0.
 /// </summary>
-public sealed class CpuMeter
+public sealed partial class CpuMeter
 {
+    private readonly Func<TimeSpan> _clock;
     private readonly TimeSpan _cpuAtStart;
     private readonly long _wallAtStart;
 
-    private CpuMeter()
+    private CpuMeter(Func<TimeSpan> clock)
     {
-        _cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
+        _clock = clock;
+        _cpuAtStart = clock();
         _wallAtStart = Stopwatch.GetTimestamp();
     }
 
-    public static CpuMeter Start() => new();
+    /// <summary>Measures the whole process: every thread's CPU time counts.</summary>
+    public static CpuMeter Start() => new(() => Process.GetCurrentProcess().TotalProcessorTime);
+
+    /// <summary>
+    /// Measures only the calling thread (read it on the same thread): the JIT, the GC and the
+    /// test framework's own threads do not count. Falls back to the process where the
+    /// platform offers no per-thread clock.
+    /// </summary>
+    public static CpuMeter StartForCurrentThread() => new(ThreadCpuTime() is null ? () => Process.GetCurrentProcess().TotalProcessorTime : () => ThreadCpuTime()!.Value);
 
     public Reading Read()
     {
-        var cpu = Process.GetCurrentProcess().TotalProcessorTime - _cpuAtStart;
+        var cpu = _clock() - _cpuAtStart;
         var wall = Stopwatch.GetElapsedTime(_wallAtStart);
         return new Reading(cpu, wall);
     }
+
+    /// <summary>CPU time of the calling thread, or null where it cannot be read.</summary>
+    public static TimeSpan? ThreadCpuTime()
+    {
+        try
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                return GetThreadTimes(GetCurrentThread(), out _, out _, out var kernel, out var user)
+                    ? TimeSpan.FromTicks(kernel + user)
+                    : null;
+            }
+            // CLOCK_THREAD_CPUTIME_ID: 3 on Linux, 16 on macOS
+            var clock = OperatingSystem.IsMacOS() ? 16 : 3;
+            return clock_gettime(clock, out var now) == 0
+                ? TimeSpan.FromTicks(now.Seconds * TimeSpan.TicksPerSecond + now.Nanoseconds / 100)
+                : null;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [LibraryImport("libc", SetLastError = false)]
+    private static partial int clock_gettime(int clockId, out TimeSpec time);
+
+    [LibraryImport("kernel32.dll")]
+    private static partial IntPtr GetCurrentThread();
+
+    [LibraryImport("kernel32.dll")]
+    [return: MarshalAs(UnmanagedType.Bool)]
+    private static partial bool GetThreadTimes(IntPtr thread, out long creation, out long exit, out long kernel, out long user);
 
     public readonly record struct Reading(TimeSpan Cpu, TimeSpan Wall)
     {

@@ -152,4 +152,21 @@ public sealed class ProbeTests
         sleeping.Cpu.Should().BeLessThan(TimeSpan.FromMilliseconds(100), "sleeping costs no CPU");
         computing.Cpu.Should().BeGreaterThan(TimeSpan.FromMilliseconds(100), "burning 200 ms of CPU shows as CPU time");
     }
+
+    [Fact]
+    public void The_thread_cpu_meter_counts_only_its_own_thread()
+    {
+        CpuMeter.ThreadCpuTime().Should().NotBeNull("this platform has a per-thread CPU clock");
+        var meter = CpuMeter.StartForCurrentThread();
+        var other = new Thread(() => CpuWork.Burn(TimeSpan.FromMilliseconds(300)));
+        other.Start();
+        other.Join();
+        var idle = meter.Read();
+
+        CpuWork.Burn(TimeSpan.FromMilliseconds(200));
+        var busy = meter.Read();
+
+        idle.Cpu.Should().BeLessThan(TimeSpan.FromMilliseconds(100), "another thread's computation is not ours");
+        busy.Cpu.Should().BeGreaterThan(TimeSpan.FromMilliseconds(100), "our own computation is");
+    }
 }
