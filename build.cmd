@@ -1,6 +1,6 @@
 @echo off
 rem ConcurrencyKata: build.cmd [target] [--exercise=NN] [--level=N] [--force]
-rem Same targets as ./build.sh: test (default), watch, hint, compare, solutions-branch, ci, coverage, clean, help.
+rem Same targets as ./build.sh: test (default), watch, hint, compare, solutions-branch, ci, lock-stubs, coverage, clean, help.
 setlocal
 cd /d "%~dp0"
 where dotnet >nul 2>nul

@@ -1,6 +1,6 @@
 #!/usr/bin/env pwsh
 # ConcurrencyKata: .\build.ps1 [target] [--exercise=NN] [--level=N] [--force]
-# Same targets as ./build.sh: test (default), watch, hint, compare, solutions-branch, ci, coverage, clean, help.
+# Same targets as ./build.sh: test (default), watch, hint, compare, solutions-branch, ci, lock-stubs, coverage, clean, help.
 $ErrorActionPreference = 'Stop'
 Set-Location -LiteralPath $PSScriptRoot
 

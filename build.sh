@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ConcurrencyKata: ./build.sh [target] [--exercise=NN] [--level=N] [--force]
-# Targets: test (default), watch, hint, compare, solutions-branch, ci, coverage, clean, help.
+# Targets: test (default), watch, hint, compare, solutions-branch, ci, lock-stubs, coverage, clean, help.
 set -euo pipefail
 cd "$(dirname "$0")"
 

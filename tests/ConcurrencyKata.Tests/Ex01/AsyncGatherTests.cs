@@ -18,10 +18,10 @@ public sealed class AsyncGatherTests
         var fetcher = new FakeFetcher(scenario, FakeFetcher.AtGate(gate));
 
         var call = Task.Run(() => AsyncGather.FetchAllAsync(fetcher, keys));
-        scenario.WaitForArrivals(gate, call, Patience, arrived =>
+        scenario.WaitForArrivals(gate, call, Patience, (arrived, waited) =>
             $"Expected all {keys.Count} fetches to be in progress at the same time: each one waits at a gate " +
             "that the test opens only once all of them have started.\n" +
-            $"Observed: {arrived} of {keys.Count} had started after {Patience.TotalSeconds:0} s. " +
+            $"Observed: {arrived} of {keys.Count} had started after {waited.TotalSeconds:0.0} s. " +
             "Code that awaits each fetch before starting the next one gets exactly 1.\n" +
             "Look at: call FetchAsync for every key first and keep the tasks; await them together afterwards.");
         gate.Open();
@@ -42,8 +42,7 @@ public sealed class AsyncGatherTests
             return FakeFetcher.ValueOf(key);
         });
 
-        var call = Task.Run(() => AsyncGather.FetchAllAsync(fetcher, keys));
-        SpinWait.SpinUntil(() => fetcher.CallCount == keys.Count || call.IsCompleted, Patience);
+        var call = scenario.Start(() => AsyncGather.FetchAllAsync(fetcher, keys), () => fetcher.CallCount == keys.Count, Patience, out _);
 
         // answer the last key first, the first key last
         foreach (var key in Enumerable.Reverse(keys))
@@ -99,9 +98,7 @@ public sealed class AsyncGatherTests
             return FakeFetcher.ValueOf(key);
         });
 
-        var call = Task.Run(() => AsyncGather.FetchAllAsync(fetcher, keys, caller.Token));
-        SpinWait.SpinUntil(() => fetcher.CallCount == keys.Count || call.IsCompleted, Patience);
-        scenario.ThrowIfEnded(call);
+        var call = scenario.Start(() => AsyncGather.FetchAllAsync(fetcher, keys, caller.Token), () => fetcher.CallCount == keys.Count, Patience, out _);
         scenario.Check(fetcher.CallCount > 0, () => "Expected FetchAllAsync to call FetchAsync. Observed: no call at all.");
 
         caller.Cancel();
@@ -153,7 +150,9 @@ public sealed class AsyncGatherTests
         using (var warm = new Scenario())
         {
             var warmFetcher = new FakeFetcher(warm, FakeFetcher.After(TimeSpan.FromMilliseconds(1)));
-            warm.Run(() => AsyncGather.FetchAllAsync(warmFetcher, Keys(20)), Patience, "(warm-up with 20 keys of 1 ms) " + expectation);
+            warm.Run(() => AsyncGather.FetchAllAsync(warmFetcher, Keys(20)), Patience,
+                "Expected a warm-up of 20 fetches of 1 ms each to finish at once, before the real run of 1000.\n" +
+                "If these do not finish, look for a thread blocked on .Result or a fetch that waits for the one before it.");
         }
 
         using var scenario = new Scenario();

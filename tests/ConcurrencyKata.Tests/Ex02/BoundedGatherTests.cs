@@ -15,9 +15,7 @@ public sealed class BoundedGatherTests
         const int max = 3;
         var fetcher = new ControlledFetcher(scenario);
 
-        var call = Task.Run(() => BoundedGather.FetchAllAsync(fetcher, keys, max));
-        var reached = fetcher.WaitForCalls(max, Patience);
-        scenario.ThrowIfEnded(call);
+        var call = scenario.Start(() => BoundedGather.FetchAllAsync(fetcher, keys, max), () => fetcher.CallCount >= max, Patience, out var reached);
         scenario.Check(reached, () =>
             $"Expected {max} fetches in flight at once (maxConcurrency = {max}, {keys.Count} keys).\n" +
             $"Observed: only {fetcher.CallCount} had started after {Patience.TotalSeconds:0} s, and none is allowed to finish yet.\n" +
@@ -47,10 +45,8 @@ public sealed class BoundedGatherTests
         const int max = 3;
         var fetcher = new ControlledFetcher(scenario);
 
-        var call = Task.Run(() => BoundedGather.FetchAllAsync(fetcher, keys, max));
-        fetcher.WaitForCalls(max, Patience);
-        scenario.ThrowIfEnded(call);
-        scenario.Check(fetcher.CallCount >= max, () => $"Expected {max} fetches in flight at once. Observed: {fetcher.CallCount}.");
+        var call = scenario.Start(() => BoundedGather.FetchAllAsync(fetcher, keys, max), () => fetcher.CallCount >= max, Patience, out var reached);
+        scenario.Check(reached, () => $"Expected {max} fetches in flight at once. Observed: {fetcher.CallCount}.");
 
         // k1 answers; k0 and k2 stay slow. A full window starts a 4th fetch now.
         var first = fetcher.Pending;
@@ -121,12 +117,12 @@ public sealed class BoundedGatherTests
         var fetcher = new ControlledFetcher(scenario);
         var failure = new InvalidOperationException("k0 is unavailable");
 
-        var call = Task.Run(() => BoundedGather.FetchAllAsync(fetcher, keys, max));
-        fetcher.WaitForCalls(max, Patience);
-        scenario.ThrowIfEnded(call);
+        var call = scenario.Start(() => BoundedGather.FetchAllAsync(fetcher, keys, max), () => fetcher.CallCount >= max, Patience, out _);
         var startedBefore = fetcher.CallCount;
         fetcher.Fail("k0", failure);
         fetcher.WaitUntilFinished("k0", Patience);
+        // give the code a moment to notice the failure (it may cancel the others) before anything else answers
+        SpinWait.SpinUntil(() => call.IsCompleted || fetcher.Calls.Where(c => c.Key != "k0").All(c => c.SawCancellation), TimeSpan.FromSeconds(1));
         // let whatever was already in flight finish normally
         foreach (var key in keys.Skip(1))
         {

@@ -17,9 +17,7 @@ public sealed class FirstResponseTests
         var mirrors = Mirrors(4);
         var fetcher = new ControlledFetcher(scenario);
 
-        var call = Task.Run(() => FirstResponse.FetchFirstAsync(fetcher, mirrors, Long));
-        var all = fetcher.WaitForCalls(mirrors.Count, Patience);
-        scenario.ThrowIfEnded(call);
+        var call = AskAll(scenario, fetcher, mirrors, out var all);
         fetcher.Answer("m2");
 
         scenario.Check(all, () =>
@@ -36,9 +34,7 @@ public sealed class FirstResponseTests
         var mirrors = Mirrors(3);
         var fetcher = new ControlledFetcher(scenario);
 
-        var call = Task.Run(() => FirstResponse.FetchFirstAsync(fetcher, mirrors, Long));
-        fetcher.WaitForCalls(mirrors.Count, Patience);
-        scenario.ThrowIfEnded(call);
+        var call = AskAll(scenario, fetcher, mirrors, out _);
         fetcher.Answer("m1");
 
         var value = scenario.Wait(call, Patience,
@@ -61,9 +57,7 @@ public sealed class FirstResponseTests
         var mirrors = Mirrors(3);
         var fetcher = new ControlledFetcher(scenario);
 
-        var call = Task.Run(() => FirstResponse.FetchFirstAsync(fetcher, mirrors, Long));
-        fetcher.WaitForCalls(mirrors.Count, Patience);
-        scenario.ThrowIfEnded(call);
+        var call = AskAll(scenario, fetcher, mirrors, out _);
         fetcher.Fail("m0", new HttpRequestException("m0 is down"));
         fetcher.WaitUntilFinished("m0", Patience);
         fetcher.Fail("m1", new HttpRequestException("m1 is down"));
@@ -87,9 +81,7 @@ public sealed class FirstResponseTests
         var fetcher = new ControlledFetcher(scenario);
         var failures = mirrors.ToDictionary(m => m, m => new HttpRequestException($"{m} is down"));
 
-        var call = Task.Run(() => FirstResponse.FetchFirstAsync(fetcher, mirrors, Long));
-        fetcher.WaitForCalls(mirrors.Count, Patience);
-        scenario.ThrowIfEnded(call);
+        var call = AskAll(scenario, fetcher, mirrors, out _);
         foreach (var mirror in mirrors)
         {
             fetcher.Fail(mirror, failures[mirror]);
@@ -132,9 +124,7 @@ public sealed class FirstResponseTests
         var mirrors = Mirrors(3);
         var fetcher = new ControlledFetcher(scenario);
 
-        var call = Task.Run(() => FirstResponse.FetchFirstAsync(fetcher, mirrors, Long, caller.Token));
-        fetcher.WaitForCalls(mirrors.Count, Patience);
-        scenario.ThrowIfEnded(call);
+        var call = AskAll(scenario, fetcher, mirrors, out _, caller.Token);
         caller.Cancel();
 
         var error = scenario.Catch(() => call, Patience, "Expected FetchFirstAsync to end soon after the caller cancelled.");
@@ -142,6 +132,10 @@ public sealed class FirstResponseTests
             $"Expected an OperationCanceledException when the caller cancels.\nObserved: {Explain.Exception(error)}.");
         AllCancelled(scenario, fetcher, "the caller cancelled");
     }
+
+    /// <summary>Calls FetchFirstAsync (30 s timeout) and waits until every mirror has been asked.</summary>
+    private static Task<string> AskAll(Scenario scenario, ControlledFetcher fetcher, List<string> mirrors, out bool allAsked, CancellationToken token = default)
+        => scenario.Start(() => FirstResponse.FetchFirstAsync(fetcher, mirrors, Long, token), () => fetcher.CallCount >= mirrors.Count, Patience, out allAsked);
 
     private static void AllCancelled(Scenario scenario, ControlledFetcher fetcher, string why)
     {

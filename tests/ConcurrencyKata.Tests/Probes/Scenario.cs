@@ -101,9 +101,11 @@ public sealed class Scenario : IDisposable
     /// <paramref name="underTest"/> finishes first: its exception is rethrown as itself (a stub's
     /// NotImplementedException, say); otherwise the test fails with <paramref name="explain"/>.
     /// </summary>
-    public void WaitForArrivals(StartGate gate, Task underTest, TimeSpan timeout, Func<int, string> explain)
+    /// <remarks><paramref name="explain"/> gets how many had arrived and how long the test had waited.</remarks>
+    public void WaitForArrivals(StartGate gate, Task underTest, TimeSpan timeout, Func<int, TimeSpan, string> explain)
     {
-        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        var started = Stopwatch.GetTimestamp();
+        var deadline = started + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         while (!gate.WaitForAll(TimeSpan.FromMilliseconds(20)))
         {
             if (underTest.IsCompleted && !gate.WaitForAll(TimeSpan.FromMilliseconds(50)))
@@ -112,13 +114,13 @@ public sealed class Scenario : IDisposable
                 {
                     Wait(AsObjectTask(underTest), TimeSpan.Zero, "");
                 }
-                throw Fail(explain(gate.Arrived) + "\nThe call had already finished.");
+                throw Fail(explain(gate.Arrived, Stopwatch.GetElapsedTime(started)) + "\nThe call had already returned, without waiting for the fetches it had not started.");
             }
             if (Stopwatch.GetTimestamp() > deadline)
             {
                 var arrived = gate.Arrived;
                 _abort.Cancel();
-                throw Fail(explain(arrived));
+                throw Fail(explain(arrived, Stopwatch.GetElapsedTime(started)));
             }
         }
     }
@@ -157,6 +159,21 @@ public sealed class Scenario : IDisposable
             ExceptionDispatchInfo.Capture(error).Throw();
         }
         return result;
+    }
+
+    /// <summary>
+    /// Starts <paramref name="action"/> on the thread pool and waits until <paramref name="until"/>
+    /// holds (for example "3 fetches have started"), at most <paramref name="patience"/>. If the
+    /// call ends first with an exception (a stub's NotImplementedException, say) that exception is
+    /// rethrown at once, as itself. <paramref name="reached"/> says whether the condition held.
+    /// </summary>
+    public Task<T> Start<T>(Func<Task<T>> action, Func<bool> until, TimeSpan patience, out bool reached)
+    {
+        var call = Task.Run(action);
+        SpinWait.SpinUntil(() => until() || call.IsCompleted, patience);
+        reached = until();
+        ThrowIfEnded(call);
+        return call;
     }
 
     /// <summary>
