@@ -28,6 +28,12 @@ public sealed partial class Judge(KataRepository repository, bool strict = false
     public static readonly TimeSpan HangTimeout = TimeSpan.FromSeconds(45);
 
     private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// The judge's snapshots are committed. Strict mode makes a missing snapshot a failure
+    /// instead of a new snapshot, so a deleted .snap file cannot turn its check green.
+    /// </summary>
+    private static readonly Dictionary<string, string> SnapshotsAreFixed = new() { ["SNAPSHOOTER_STRICT_MODE"] = "true" };
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(12);
 
     public string AssemblyPath(Variant variant)
@@ -164,7 +170,7 @@ public sealed partial class Judge(KataRepository repository, bool strict = false
             args.Add(string.Join("|", only.Select(e => $"FullyQualifiedName~{e.TestNamespace}.")));
         }
 
-        var result = ProcessRunner.Run("dotnet", args, repository.Root, RunTimeout,
+        var result = ProcessRunner.Run("dotnet", args, repository.Root, RunTimeout, SnapshotsAreFixed,
             stopWhen: stopAtFirstFailure ? line => XunitFailure().IsMatch(line) : null);
         if (result.Stopped)
         {
