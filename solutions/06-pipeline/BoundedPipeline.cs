@@ -41,7 +41,7 @@ public static class BoundedPipeline
                 await using var items = source.GetAsyncEnumerator(stop.Token);
                 var index = 0;
                 // Wait for room *before* taking the next item: an item pulled from the source
-                // while the channel is full would sit in our hands, one more than the bound.
+                // while the channel is full would sit in our hands (allowed, but one more in memory).
                 while (await channel.Writer.WaitToWriteAsync(stop.Token).ConfigureAwait(false)
                        && await items.MoveNextAsync().ConfigureAwait(false))
                 {

@@ -16,12 +16,13 @@ public sealed class BoundedPipelineTests
         => scenario.Start(() => BoundedPipeline.RunAsync(source.ReadAsync(), calls.FetchAsync, capacity, consumers, token), () => calls.CallCount >= busy, Patience, out reached);
 
     [Fact]
-    public void The_source_is_read_no_further_ahead_than_capacity_plus_consumers()
+    public void The_source_is_read_no_further_ahead_than_the_buffer_and_the_stages_can_hold()
     {
         using var scenario = new Scenario();
         var calls = new ControlledFetcher(scenario);
         var source = SourceFor(scenario, 60);
-        const int capacity = 3, consumers = 2, bound = capacity + consumers;
+        // capacity in the buffer, one in each consumer's hands, and one the producer may hold while it waits for room
+        const int capacity = 3, consumers = 2, bound = capacity + consumers + 1;
 
         var run = Start(scenario, calls, source, capacity, consumers, busy: consumers, out _);
         // nothing finishes now: give the producer every chance to run ahead
@@ -40,12 +41,12 @@ public sealed class BoundedPipelineTests
         var outputs = scenario.Wait(run, Patience, "Expected the pipeline to finish once every call had answered.");
 
         scenario.Check(source.MaxAhead <= bound, () =>
-            $"Expected at most capacity + consumers = {capacity} + {consumers} = {bound} items out of the source and not yet processed.\n" +
+            $"Expected at most capacity + consumers + 1 = {capacity} + {consumers} + 1 = {bound} items out of the source and not yet processed: " +
+            "a full buffer, one item in each consumer's hands, and one the producer holds while it waits for room.\n" +
             $"Observed: up to {source.MaxAhead} (and {readWhileStuck} items read while no call could finish).\n" +
-            (source.MaxAhead == bound + 1
-                ? "One too many: the producer takes the next item from the source and then waits for room in the buffer, holding it. " +
-                  "Wait for room first (ChannelWriter.WaitToWriteAsync), then take the item.\n"
-                : "Look at: the buffer must be bounded (Channel.CreateBounded) so the producer waits when it is full.\n"));
+            (source.MaxAhead <= bound + consumers + 1
+                ? "A few too many: is the buffer bigger than `capacity`, or does a stage read ahead besides the buffer?\n"
+                : "Look at: the buffer must be bounded (Channel.CreateBounded(capacity)) so the producer waits when it is full.\n"));
         outputs.Should().Equal(source.Items.Select(FakeFetcher.ValueOf));
     }
 

@@ -1,4 +1,4 @@
-// Mistake: a bounded channel fed by `await foreach ... WriteAsync`: the producer holds one extra item while it waits for room.
+// Mistake: sizes the channel `capacity + 1` "to leave room for the producer's item", so the buffer holds one more than asked.
 using System.Threading.Channels;
 
 namespace ConcurrencyKata;
@@ -10,7 +10,7 @@ public static class BoundedPipeline
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(consumers, 1);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var channel = Channel.CreateBounded<(int, TIn)>(capacity);
+        var channel = Channel.CreateBounded<(int, TIn)>(capacity + 1);
         var results = new SortedDictionary<int, TOut>();
 
         async Task Produce()

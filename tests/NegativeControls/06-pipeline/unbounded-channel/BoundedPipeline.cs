@@ -1,0 +1,55 @@
+// Mistake: the textbook channel pipeline, but on an unbounded channel: the producer reads as far ahead as it likes.
+using System.Threading.Channels;
+
+namespace ConcurrencyKata;
+
+public static class BoundedPipeline
+{
+    public static async Task<IReadOnlyList<TOut>> RunAsync<TIn, TOut>(IAsyncEnumerable<TIn> source, Func<TIn, CancellationToken, Task<TOut>> process, int capacity, int consumers, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(consumers, 1);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var channel = Channel.CreateUnbounded<(int, TIn)>();
+        var results = new SortedDictionary<int, TOut>();
+
+        async Task Produce()
+        {
+            try
+            {
+                var index = 0;
+                await foreach (var item in source.WithCancellation(stop.Token))
+                {
+                    await channel.Writer.WriteAsync((index++, item), stop.Token);
+                }
+            }
+            finally
+            {
+                channel.Writer.TryComplete();
+            }
+        }
+
+        async Task Consume()
+        {
+            try
+            {
+                await foreach (var (index, item) in channel.Reader.ReadAllAsync(stop.Token))
+                {
+                    var output = await process(item, stop.Token);
+                    lock (results)
+                    {
+                        results[index] = output;
+                    }
+                }
+            }
+            catch
+            {
+                stop.Cancel();
+                throw;
+            }
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, consumers).Select(_ => Consume()).Prepend(Produce()));
+        return results.Values.ToList();
+    }
+}
