@@ -14,10 +14,12 @@ public sealed class ParsingTests
             </UnitTestResult>
             <UnitTestResult testId="b" testName="ConcurrencyKata.Tests.Ex01.AsyncGatherTests.Empty" outcome="Passed" duration="00:00:00.0010000" />
             <UnitTestResult testId="c" testName="ConcurrencyKata.Tests.Ex02.Other.Skipped" outcome="NotExecuted" />
+            <UnitTestResult testId="d" testName="ConcurrencyKata.Tests.Ex06.PipelineTests.Bad_arguments_are_rejected(capacity: 0, consumers: 2)" outcome="Passed" />
           </Results>
           <TestDefinitions>
             <UnitTest id="a" name="Every_fetch_starts"><TestMethod className="ConcurrencyKata.Tests.Ex01.AsyncGatherTests" name="Every_fetch_starts" /></UnitTest>
             <UnitTest id="b" name="Empty"><TestMethod className="ConcurrencyKata.Tests.Ex01.AsyncGatherTests" name="Empty" /></UnitTest>
+            <UnitTest id="d" name="Bad_arguments_are_rejected(capacity: 0, consumers: 2)"><TestMethod className="ConcurrencyKata.Tests.Ex06.PipelineTests" name="Bad_arguments_are_rejected" /></UnitTest>
           </TestDefinitions>
         </TestRun>
         """;
@@ -27,7 +29,7 @@ public sealed class ParsingTests
     {
         var outcomes = TrxReader.Parse(XDocument.Parse(Trx));
 
-        outcomes.Should().HaveCount(3);
+        outcomes.Should().HaveCount(4);
         var failed = outcomes[0];
         failed.ClassName.Should().Be("ConcurrencyKata.Tests.Ex01.AsyncGatherTests");
         failed.MethodName.Should().Be("Every_fetch_starts");
@@ -36,6 +38,9 @@ public sealed class ParsingTests
         failed.Duration.Should().Be(TimeSpan.FromMilliseconds(3010));
         outcomes[1].Outcome.Should().Be(Outcome.Passed);
         outcomes[2].Should().Match<TestOutcome>(o => o.Outcome == Outcome.Skipped && o.ClassName == "ConcurrencyKata.Tests.Ex02.Other" && o.MethodName == "Skipped");
+        failed.Check.Should().Be("every fetch starts");
+        outcomes[3].MethodName.Should().Be("Bad_arguments_are_rejected");
+        outcomes[3].Check.Should().Be("bad arguments are rejected (capacity: 0, consumers: 2)");
     }
 
     [Fact]

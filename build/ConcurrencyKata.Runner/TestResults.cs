@@ -14,8 +14,11 @@ public sealed record TestOutcome(string ClassName, string MethodName, Outcome Ou
 {
     public string FullName => $"{ClassName}.{MethodName}";
 
+    /// <summary>The arguments of one case of a theory, as xunit prints them ("capacity: 0, consumers: 2"); empty for a fact.</summary>
+    public string Case { get; init; } = "";
+
     /// <summary>The check as a learner reads it: "Every_fetch_is_started" becomes "every fetch is started".</summary>
-    public string Check => Humanize(MethodName);
+    public string Check => Case.Length == 0 ? Humanize(MethodName) : $"{Humanize(MethodName)} ({Case})";
 
     public static string Humanize(string methodName)
     {
@@ -71,7 +74,7 @@ public static class TrxReader
             outcomes.Add(new TestOutcome(className, method, outcome,
                 ((string?)error?.Element(Ns + "Message") ?? "").Trim(),
                 ((string?)error?.Element(Ns + "StackTrace") ?? "").Trim(),
-                duration));
+                duration) { Case = CaseOf(testName) });
         }
         return outcomes;
     }
@@ -79,6 +82,12 @@ public static class TrxReader
     /// <summary>Run-level messages (for example the blame collector naming a hung test).</summary>
     public static IReadOnlyList<string> RunMessages(XDocument trx)
         => trx.Descendants(Ns + "RunInfo").Select(r => ((string?)r.Element(Ns + "Text") ?? "").Trim()).Where(t => t.Length > 0).ToList();
+
+    private static string CaseOf(string testName)
+    {
+        var paren = testName.IndexOf('(');
+        return paren >= 0 && testName.EndsWith(')') ? testName[(paren + 1)..^1] : "";
+    }
 
     private static (string Class, string Method) SplitName(string testName)
     {
