@@ -47,7 +47,7 @@ public sealed class BoundedPipelineTests
             (source.MaxAhead <= bound + consumers + 1
                 ? "A few too many: is the buffer bigger than `capacity`, or does a stage read ahead besides the buffer?\n"
                 : "Look at: the buffer must be bounded (Channel.CreateBounded(capacity)) so the producer waits when it is full.\n"));
-        outputs.Should().Equal(source.Items.Select(FakeFetcher.ValueOf));
+        outputs.Should().Equal(source.Items.Select(FakeFetcher.ValueOf), "outputs come back in source order whatever order the calls finish in (this check answers them in an order of its own)");
     }
 
     [Fact]
