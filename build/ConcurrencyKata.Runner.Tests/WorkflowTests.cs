@@ -70,7 +70,7 @@ public sealed class WorkflowTests
     {
         using var kata = new TempKata().Exercise("01-a", "A");
         var writer = new StringWriter();
-        var build = new BuildOutcome(false, [new Diagnostic("error", "CS1002", "; expected", "exercises/01-a/Code.cs", 12, 5)], "", TimeSpan.Zero);
+        var build = new BuildOutcome(false, [new Diagnostic("error", "CS1002", "; expected", "exercises/01-a/Code.cs", 12, 5)], TimeSpan.Zero);
 
         new Report(Terminal.Create(writer, colour: false), kata.Repository).CompileErrors(build);
 

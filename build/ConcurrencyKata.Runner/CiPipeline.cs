@@ -97,7 +97,7 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console)
     private TestRun? Judged(Judge judge, Control control, bool untilRejected)
     {
         var variant = Variant.Of(control);
-        var build = new Judge(repository).Build(variant); // controls may block on purpose: analyzer warnings stay warnings
+        var build = judge.Build(variant); // the solutions project keeps a control's analyzer warnings as warnings
         if (!build.Succeeded)
         {
             Check(false, control.ShortName, "does not compile: " + string.Join("; ", build.Errors.Take(3)));
@@ -117,7 +117,7 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console)
             repository.Root, TimeSpan.FromMinutes(10));
         if (!File.Exists(trx))
         {
-            Check(false, "runner tests ran", Tail(result.Output));
+            Check(false, "runner tests ran", Judge.LastLines(result.Output, 20));
             return;
         }
         foreach (var outcome in TrxReader.Read(trx))
@@ -170,5 +170,4 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console)
     private static string Short(TestOutcome outcome)
         => $"{outcome.ClassName.Replace("ConcurrencyKata.", "", StringComparison.Ordinal)}: {outcome.Check}";
 
-    private static string Tail(string text) => string.Join('\n', text.Split('\n').TakeLast(20));
 }

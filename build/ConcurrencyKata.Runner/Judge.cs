@@ -16,7 +16,7 @@ public sealed record Variant(string Name, string Description, IReadOnlyList<stri
         => new(control.Key.Replace('/', '-'), control.Key, [$"KataControl={control.Key}"], control.Key);
 }
 
-public sealed record BuildOutcome(bool Succeeded, IReadOnlyList<Diagnostic> Diagnostics, string Output, TimeSpan Elapsed)
+public sealed record BuildOutcome(bool Succeeded, IReadOnlyList<Diagnostic> Diagnostics, TimeSpan Elapsed)
 {
     public IEnumerable<Diagnostic> Errors => Diagnostics.Where(d => d.IsError);
 }
@@ -44,17 +44,23 @@ public sealed partial class Judge(KataRepository repository, bool strict = false
 
     private BuildOutcome BuildJudge(Variant variant)
     {
-        var args = new List<string> { "build", repository.JudgeProject, "-nologo", "-v:q", "-clp:NoSummary" };
+        var args = new List<string> { "build", repository.JudgeProject };
         args.AddRange(variant.Properties.Select(p => $"-p:{p}"));
         args.Add($"-p:TreatWarningsAsErrors={(strict ? "true" : "false")}");
-        var result = ProcessRunner.Run("dotnet", args, repository.Root, BuildTimeout);
+        return DotnetBuild(args, AssemblyPath(variant));
+    }
+
+    /// <summary>Runs one quiet `dotnet build`; it succeeded if it exited 0 and produced <paramref name="expected"/>.</summary>
+    private BuildOutcome DotnetBuild(List<string> args, string expected)
+    {
+        var result = ProcessRunner.Run("dotnet", [.. args, "-nologo", "-v:q", "-clp:NoSummary"], repository.Root, BuildTimeout);
         var diagnostics = BuildDiagnostics.Parse(result.Output, repository.Root);
-        var ok = result.ExitCode == 0 && !result.TimedOut && File.Exists(AssemblyPath(variant));
+        var ok = result.ExitCode == 0 && !result.TimedOut && File.Exists(expected);
         if (!ok && !diagnostics.Any(d => d.IsError))
         {
             diagnostics = [.. diagnostics, new Diagnostic("error", "KATA001", result.TimedOut ? "the build timed out" : LastLines(result.Output, 15), null, 0, 0)];
         }
-        return new BuildOutcome(ok, diagnostics, result.Output, result.Elapsed);
+        return new BuildOutcome(ok, diagnostics, result.Elapsed);
     }
 
     /// <summary>
@@ -75,18 +81,12 @@ public sealed partial class Judge(KataRepository repository, bool strict = false
             }
         }
         var solutionsProject = Path.Combine(repository.SolutionsDirectory, "ConcurrencyKata.Solutions.csproj");
-        var result = ProcessRunner.Run("dotnet",
-            ["build", solutionsProject, "-nologo", "-v:q", "-clp:NoSummary", $"-p:KataControl={variant.ControlKey}", "-p:TreatWarningsAsErrors=false"],
-            repository.Root, BuildTimeout);
-        var diagnostics = BuildDiagnostics.Parse(result.Output, repository.Root);
+        // the solutions project relaxes warnings-as-errors itself when a control is swapped in
         var built = Path.Combine(repository.SolutionsDirectory, "bin", variant.Name, "Debug", "net10.0");
-        if (result.ExitCode != 0 || result.TimedOut || !File.Exists(Path.Combine(built, "ConcurrencyKata.Solutions.dll")))
+        var build = DotnetBuild(["build", solutionsProject, $"-p:KataControl={variant.ControlKey}"], Path.Combine(built, "ConcurrencyKata.Solutions.dll"));
+        if (!build.Succeeded)
         {
-            if (!diagnostics.Any(d => d.IsError))
-            {
-                diagnostics = [.. diagnostics, new Diagnostic("error", "KATA001", result.TimedOut ? "the build timed out" : LastLines(result.Output, 15), null, 0, 0)];
-            }
-            return new BuildOutcome(false, diagnostics, result.Output, result.Elapsed);
+            return build;
         }
 
         var target = Path.GetDirectoryName(AssemblyPath(variant))!;
@@ -99,7 +99,7 @@ public sealed partial class Judge(KataRepository repository, bool strict = false
         {
             File.Copy(Path.Combine(built, file), Path.Combine(target, file), overwrite: true);
         }
-        return new BuildOutcome(true, diagnostics, result.Output, result.Elapsed);
+        return build;
     }
 
     private static void CopyDirectory(string from, string to)
@@ -213,7 +213,7 @@ public sealed partial class Judge(KataRepository repository, bool strict = false
         return null;
     }
 
-    private static string LastLines(string text, int count)
+    internal static string LastLines(string text, int count)
         => string.Join('\n', text.Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).TakeLast(count));
 
     // xunit's live progress line: "[xUnit.net 00:00:03.92]     Namespace.Class.Method(args) [FAIL]"

@@ -29,7 +29,7 @@ public enum ControlKind
 /// implementation (negative control) or a different correct one (alternative solution).
 /// Their first "// Mistake:" or "// Approach:" line says what they are.
 /// </summary>
-public sealed record Control(ControlKind Kind, Exercise Exercise, string Name, string Directory, string Summary)
+public sealed record Control(ControlKind Kind, Exercise Exercise, string Name, string Summary)
 {
     public static string FolderOf(ControlKind kind) => kind == ControlKind.Negative ? "NegativeControls" : "AlternativeSolutions";
 
@@ -106,7 +106,7 @@ public sealed partial class KataRepository
             }
             foreach (var controlDir in System.IO.Directory.GetDirectories(dir).Order(StringComparer.Ordinal))
             {
-                controls.Add(new Control(kind, exercise, Path.GetFileName(controlDir), controlDir, ReadSummary(controlDir, kind == ControlKind.Negative ? "// Mistake:" : "// Approach:")));
+                controls.Add(new Control(kind, exercise, Path.GetFileName(controlDir), ReadSummary(controlDir, kind == ControlKind.Negative ? "// Mistake:" : "// Approach:")));
             }
         }
         return controls;

@@ -34,8 +34,6 @@ public sealed record TestOutcome(string ClassName, string MethodName, Outcome Ou
 /// <summary>What one run of the judge produced: the outcomes, and why the run ended early if it did.</summary>
 public sealed record TestRun(IReadOnlyList<TestOutcome> Outcomes, string? Aborted)
 {
-    public static TestRun Empty(string reason) => new([], reason);
-
     public IEnumerable<TestOutcome> For(Exercise exercise) => Outcomes.Where(o => exercise.Owns(o.ClassName));
 }
 
@@ -79,9 +77,6 @@ public static class TrxReader
         return outcomes;
     }
 
-    /// <summary>Run-level messages (for example the blame collector naming a hung test).</summary>
-    public static IReadOnlyList<string> RunMessages(XDocument trx)
-        => trx.Descendants(Ns + "RunInfo").Select(r => ((string?)r.Element(Ns + "Text") ?? "").Trim()).Where(t => t.Length > 0).ToList();
 
     private static string CaseOf(string testName)
     {

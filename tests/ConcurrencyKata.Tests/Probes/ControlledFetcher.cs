@@ -16,7 +16,6 @@ public sealed class ControlledFetcher : IFetcher
 
     public ControlledFetcher(Scenario scenario)
     {
-        Scenario = scenario;
         _fake = new FakeFetcher(scenario, async (key, ct) =>
         {
             try
@@ -29,8 +28,6 @@ public sealed class ControlledFetcher : IFetcher
             }
         });
     }
-
-    public Scenario Scenario { get; }
 
     public IReadOnlyList<FetchCall> Calls => _fake.Calls;
 

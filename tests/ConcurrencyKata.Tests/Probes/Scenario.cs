@@ -110,10 +110,7 @@ public sealed class Scenario : IDisposable
         {
             if (underTest.IsCompleted && !gate.WaitForAll(TimeSpan.FromMilliseconds(50)))
             {
-                if (underTest.IsFaulted || underTest.IsCanceled)
-                {
-                    Wait(AsObjectTask(underTest), TimeSpan.Zero, "");
-                }
+                ThrowIfEnded(underTest);
                 throw Fail(explain(gate.Arrived, Stopwatch.GetElapsedTime(started)) + "\nThe call had already returned, without waiting for the fetches it had not started.");
             }
             if (Stopwatch.GetTimestamp() > deadline)

@@ -34,20 +34,5 @@ public sealed class StartGate(int expected)
     /// </summary>
     public bool WaitForAll(TimeSpan timeout) => _allArrived.Wait(timeout);
 
-    /// <summary>Blocks until at least <paramref name="count"/> have checked in, or the timeout passes.</summary>
-    public bool WaitFor(int count, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (Arrived < count)
-        {
-            if (DateTime.UtcNow >= deadline)
-            {
-                return false;
-            }
-            Thread.Sleep(2);
-        }
-        return true;
-    }
-
     public void Open() => _opened.TrySetResult();
 }
