@@ -17,6 +17,7 @@ public static class BoundedGather
 
         var values = new string[keys.Count];
         var next = -1;
+        var fetched = 0;
         Exception? firstFailure = null;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
@@ -35,6 +36,7 @@ public static class BoundedGather
                 try
                 {
                     values[i] = await fetcher.FetchAsync(keys[i], stop.Token).ConfigureAwait(false);
+                    Interlocked.Increment(ref fetched);
                 }
                 catch (Exception e)
                 {
@@ -56,6 +58,13 @@ public static class BoundedGather
         if (firstFailure is not null)
         {
             ExceptionDispatchInfo.Throw(firstFailure); // as itself, with its own stack trace
+        }
+        // The workers also stop when the caller cancels, and fetches may answer even so (a
+        // service can ignore its token): some values were never fetched. Say so; never return
+        // an array with holes in it.
+        if (Volatile.Read(ref fetched) < keys.Count)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
         }
         return values;
     }

@@ -19,7 +19,7 @@ public static class EventLoop
     {
         ArgumentNullException.ThrowIfNull(main);
         var previous = SynchronizationContext.Current;
-        using var loop = new LoopContext();
+        var loop = new LoopContext();
         SynchronizationContext.SetSynchronizationContext(loop);
         try
         {
@@ -41,20 +41,40 @@ public static class EventLoop
     /// <summary>
     /// Every continuation that captured this context arrives through Post, from any thread, and
     /// waits in the queue until the loop's thread takes it. Take() blocks without spinning, so an
-    /// idle loop costs no CPU.
+    /// idle loop costs no CPU and wakes only when there is work.
     /// </summary>
-    private sealed class LoopContext : SynchronizationContext, IDisposable
+    private sealed class LoopContext : SynchronizationContext
     {
         private readonly BlockingCollection<(SendOrPostCallback Callback, object? State)> _queue = [];
 
-        public override void Post(SendOrPostCallback d, object? state) => _queue.Add((d, state));
+        public override void Post(SendOrPostCallback d, object? state)
+        {
+            lock (_queue)
+            {
+                if (!_queue.IsAddingCompleted)
+                {
+                    _queue.Add((d, state));
+                    return;
+                }
+            }
+            // The loop has ended, yet something that captured it finishes now (a task main
+            // started and did not await). Throwing here would end the process; run it on the
+            // thread pool instead, as it would have run with no context at all.
+            base.Post(d, state);
+        }
 
         public override void Send(SendOrPostCallback d, object? state)
             => throw new NotSupportedException("Send would block the caller until the loop runs it; post instead.");
 
         public override SynchronizationContext CreateCopy() => this;
 
-        public void Complete() => _queue.CompleteAdding();
+        public void Complete()
+        {
+            lock (_queue)
+            {
+                _queue.CompleteAdding();
+            }
+        }
 
         public void RunUntilComplete()
         {
@@ -63,7 +83,5 @@ public static class EventLoop
                 callback(state);
             }
         }
-
-        public void Dispose() => _queue.Dispose();
     }
 }

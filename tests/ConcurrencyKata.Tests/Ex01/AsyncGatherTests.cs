@@ -27,7 +27,8 @@ public sealed class AsyncGatherTests
         gate.Open();
 
         var values = scenario.Wait(call, Patience, "Expected FetchAllAsync to finish once the gate opened.");
-        values.Should().Equal(keys.Select(FakeFetcher.ValueOf), "every key's value comes back once all fetches have answered");
+        scenario.Check(values.SequenceEqual(keys.Select(FakeFetcher.ValueOf)), () =>
+            $"Expected every key's value, in the order of the keys, once the gate opened.\nObserved: {Explain.List(values)}.");
     }
 
     [Fact]
@@ -167,7 +168,8 @@ public sealed class AsyncGatherTests
             $"Expected 1000 fetches of 100 ms each to finish in under {limit.TotalMilliseconds:0} ms.\n" +
             $"Observed: {clock.Elapsed.TotalMilliseconds:0} ms, peak {scenario.InFlight.Max} in flight.\n" +
             "Look at: do not give each fetch a thread (Task.Run with .Result) and do not wait for one before starting the next.");
-        values.Should().HaveCount(keys.Count).And.Equal(keys.Select(FakeFetcher.ValueOf));
+        scenario.Check(values.SequenceEqual(keys.Select(FakeFetcher.ValueOf)), () =>
+            $"Expected the {keys.Count} values in the order of the keys.\nObserved: {values.Count} values, {values.Where((v, i) => v != FakeFetcher.ValueOf(keys[i])).Count()} of them missing or out of place.");
     }
 
     [Fact]
@@ -179,7 +181,60 @@ public sealed class AsyncGatherTests
         var values = scenario.Run(() => AsyncGather.FetchAllAsync(fetcher, []), Patience,
             "Expected FetchAllAsync with no keys to finish at once.");
 
-        values.Should().BeEmpty();
-        fetcher.CallCount.Should().Be(0, "there is nothing to fetch");
+        scenario.Check(values.Count == 0 && fetcher.CallCount == 0, () =>
+            $"Expected an empty list and no call to the fetcher: there is nothing to fetch.\nObserved: {values.Count} value(s), {fetcher.CallCount} call(s).");
+    }
+
+    [Fact]
+    public void No_thread_is_held_while_the_fetches_wait()
+    {
+        using var scenario = new Scenario();
+        var keys = Keys(16);
+        var fetcher = new ControlledFetcher(scenario);
+        var before = ThreadCensus.HeldThroughout(TimeSpan.FromMilliseconds(100));
+
+        var call = scenario.Start(() => AsyncGather.FetchAllAsync(fetcher, keys), () => fetcher.CallCount == keys.Count, Patience, out var reached);
+        scenario.Check(reached, () =>
+            $"Expected all {keys.Count} fetches to start while none has answered.\nObserved: {fetcher.CallCount} started after {Patience.TotalSeconds:0} s.\n" +
+            "Look at: start every fetch before awaiting any; a thread blocked on .Result per fetch starts them only as fast as threads come.");
+        scenario.CheckNoThreadHeld(before, $"while {keys.Count} fetches wait for their answers",
+            "a thread per fetch that blocks on .Result or .Wait() (Task.Run(() => fetch.Result)), or one blocked in Task.WaitAll. " +
+            "A thread costs a megabyte of stack and the pool adds them slowly; await the tasks instead.");
+        fetcher.AnswerAll(keys);
+        scenario.Wait(call, Patience, "Expected FetchAllAsync to finish once every fetch had answered.");
+    }
+
+    [Fact]
+    public void Fetches_that_answer_at_the_same_instant_on_several_threads_lose_nothing()
+    {
+        using var scenario = new Scenario();
+        var keys = Keys(2000);
+
+        var fault = SimultaneousRounds.FirstFault(_ =>
+        {
+            using var fetcher = new SimultaneousFetcher(scenario, keys, waveSize: keys.Count);
+            var (values, error) = scenario.Attempt(() => AsyncGather.FetchAllAsync(fetcher, keys), Patience,
+                $"Expected FetchAllAsync over {keys.Count} keys to finish: every fetch answers at once or within milliseconds.");
+            return SimultaneousRounds.Judge(values, error, fetcher);
+        });
+
+        scenario.Check(fault is null, () =>
+            "Expected every key fetched exactly once and every value at its key's index, when half the fetches answer from a cache " +
+            "and the other half all answer at the same instant, from four threads.\n" +
+            $"Observed: {fault}\n" +
+            "The code after an await runs on whichever thread completed the task, here several at the same time: a List.Add or a " +
+            "Dictionary shared by those continuations loses updates (or throws).\n" +
+            "Look at: let Task.WhenAll collect the values, or store each at its own index in an array.");
+    }
+
+    [Fact]
+    public void Null_arguments_are_rejected_with_ArgumentNullException()
+    {
+        using var scenario = new Scenario();
+        var fetcher = new ControlledFetcher(scenario);
+
+        scenario.CheckNullArgumentsRejected("FetchAllAsync",
+            ("fetcher", () => AsyncGather.FetchAllAsync(null!, Keys(2))),
+            ("keys", () => AsyncGather.FetchAllAsync(fetcher, null!)));
     }
 }

@@ -34,7 +34,8 @@ public sealed class BoundedGatherTests
         scenario.Check(scenario.InFlight.Max == max, () =>
             $"Expected never more than {max} fetches in flight.\nObserved: a peak of {scenario.InFlight.Max}.\n" +
             "Look at: something must stop a new fetch from starting while the limit is reached (a SemaphoreSlim, or a fixed set of workers).");
-        values.Should().Equal(keys.Select(FakeFetcher.ValueOf));
+        scenario.Check(values.SequenceEqual(keys.Select(FakeFetcher.ValueOf)), () =>
+            $"Expected every key's value, in the order of the keys.\nObserved: {Explain.List(values)}.");
     }
 
     [Fact]
@@ -104,7 +105,8 @@ public sealed class BoundedGatherTests
         scenario.Check(error is ArgumentOutOfRangeException, () =>
             $"Expected ArgumentOutOfRangeException for maxConcurrency = {max}.\nObserved: {Explain.Exception(error)}.\n" +
             "Look at: ArgumentOutOfRangeException.ThrowIfLessThan(maxConcurrency, 1).");
-        fetcher.CallCount.Should().Be(0, "nothing should be fetched with an invalid limit");
+        scenario.Check(fetcher.CallCount == 0, () =>
+            $"Expected nothing to be fetched with maxConcurrency = {max}.\nObserved: {fetcher.CallCount} fetch(es). Look at: check the arguments before starting anything.");
     }
 
     [Theory]
@@ -140,4 +142,110 @@ public sealed class BoundedGatherTests
             $"Expected the fetch's own exception: InvalidOperationException(\"k0 is unavailable\").\nObserved: {Explain.Exception(error)}.");
     }
 
+
+    [Fact]
+    public void Fetches_that_answer_at_the_same_instant_on_several_threads_lose_nothing()
+    {
+        using var scenario = new Scenario();
+        var keys = Keys(2000);
+        const int max = 8;
+
+        var fault = SimultaneousRounds.FirstFault(_ =>
+        {
+            using var fetcher = new SimultaneousFetcher(scenario, keys, waveSize: max);
+            var (values, error) = scenario.Attempt(() => BoundedGather.FetchAllAsync(fetcher, keys, max), Patience,
+                $"Expected FetchAllAsync over {keys.Count} keys (limit {max}) to finish: every fetch answers at once or within milliseconds.");
+            return SimultaneousRounds.Judge(values, error, fetcher);
+        });
+
+        scenario.Check(fault is null, () =>
+            $"Expected every key fetched exactly once and every value at its key's index, when {max} fetches answer at the same instant " +
+            $"on different threads (and every other fetch answers at once, from a cache).\n" +
+            $"Observed: {fault}\n" +
+            "Your continuations run on thread-pool threads, truly at the same time: a plain `next++`, a List.Add or a Dictionary " +
+            "shared by the workers loses updates.\n" +
+            "Look at: take the next index with Interlocked.Increment, store each value at its own index in an array, or guard shared state with a lock.");
+    }
+
+    [Fact]
+    public void When_the_caller_cancels_every_fetch_in_flight_sees_it_and_no_new_fetch_starts()
+    {
+        using var scenario = new Scenario();
+        using var caller = new CancellationTokenSource();
+        var keys = Keys(10);
+        const int max = 3;
+        var fetcher = new ControlledFetcher(scenario);
+
+        var call = scenario.Start(() => BoundedGather.FetchAllAsync(fetcher, keys, max, caller.Token), () => fetcher.CallCount >= max, Patience, out _);
+        var startedBefore = fetcher.CallCount;
+        caller.Cancel();
+
+        var error = scenario.Catch(() => call, Patience,
+            "Expected FetchAllAsync to end soon after the caller cancelled (the fetches in flight end when their token is cancelled).");
+        var deaf = fetcher.Calls.Where(c => !c.SawCancellation).Select(c => c.Key).ToList();
+
+        scenario.Check(deaf.Count == 0, () =>
+            $"Expected every fetch in flight to see the caller's cancellation.\nObserved: {Explain.List(deaf)} kept a token that was never cancelled.\n" +
+            "Look at: the token you pass to FetchAsync must be the caller's, or one linked to it (CancellationTokenSource.CreateLinkedTokenSource(cancellationToken)).");
+        scenario.Check(fetcher.CallCount == startedBefore, () =>
+            $"Expected no new fetch after the caller cancelled ({startedBefore} had started).\nObserved: {fetcher.CallCount} in all.\n" +
+            "Look at: check the token before taking the next key.");
+        scenario.Check(error is OperationCanceledException, () =>
+            $"Expected an OperationCanceledException.\nObserved: {Explain.Exception(error)}.");
+    }
+
+    [Fact]
+    public void A_token_cancelled_before_the_call_gives_OperationCanceledException_not_empty_values()
+    {
+        using var scenario = new Scenario();
+        var fetcher = new ControlledFetcher(scenario);
+        var keys = Keys(4);
+
+        var (values, error) = scenario.Attempt(() => BoundedGather.FetchAllAsync(fetcher, keys, 2, new CancellationToken(canceled: true)), Patience,
+            "Expected FetchAllAsync with a token that is already cancelled to end at once.");
+
+        scenario.Check(error is OperationCanceledException, () =>
+            "Expected an OperationCanceledException: the caller cancelled before anything was fetched.\n" +
+            $"Observed: {(error is null ? $"the values {Explain.List(values!.Select(v => v ?? "null"))}" : Explain.Exception(error))}.\n" +
+            "Look at: when your workers stop early because of cancellation, some values were never fetched: " +
+            "throw (cancellationToken.ThrowIfCancellationRequested()) instead of returning the half-empty array.");
+    }
+
+    [Fact]
+    public void When_the_caller_cancels_and_the_fetches_answer_anyway_the_call_still_ends_in_cancellation()
+    {
+        using var scenario = new Scenario();
+        using var caller = new CancellationTokenSource();
+        var keys = Keys(10);
+        const int max = 2;
+        var fetcher = new ControlledFetcher(scenario, honoursCancellation: false);
+
+        var call = scenario.Start(() => BoundedGather.FetchAllAsync(fetcher, keys, max, caller.Token), () => fetcher.CallCount >= max, Patience, out _);
+        caller.Cancel();
+        // these fetches ignore their token: they answer normally, after the caller gave up
+        foreach (var key in fetcher.Pending)
+        {
+            fetcher.Answer(key);
+        }
+        SpinWait.SpinUntil(() => call.IsCompleted, TimeSpan.FromMilliseconds(300));
+        fetcher.AnswerAll(keys);
+
+        var (values, error) = scenario.Attempt(() => call, Patience, "Expected FetchAllAsync to end after the caller cancelled.");
+        scenario.Check(error is OperationCanceledException || (values is not null && values.SequenceEqual(keys.Select(FakeFetcher.ValueOf))), () =>
+            "Expected an OperationCanceledException (or, had every key been fetched, all the values): the caller cancelled after " +
+            $"{max} of {keys.Count} fetches had started, and those fetches answered anyway.\n" +
+            $"Observed: {(error is null ? $"the values {Explain.List(values!.Select(v => v ?? "null"))}" : Explain.Exception(error))}.\n" +
+            "Look at: a service may ignore its token. After the workers stop, ask whether they stopped because of cancellation, and throw if so.");
+    }
+
+    [Fact]
+    public void Null_arguments_are_rejected_with_ArgumentNullException()
+    {
+        using var scenario = new Scenario();
+        var fetcher = new ControlledFetcher(scenario);
+
+        scenario.CheckNullArgumentsRejected("FetchAllAsync",
+            ("fetcher", () => BoundedGather.FetchAllAsync(null!, Keys(2), 2)),
+            ("keys", () => BoundedGather.FetchAllAsync(fetcher, null!, 2)));
+    }
 }

@@ -24,7 +24,8 @@ public sealed class FirstResponseTests
             $"Expected all {mirrors.Count} mirrors to be asked before any has answered.\n" +
             $"Observed: {fetcher.CallCount} asked after {Patience.TotalSeconds:0} s.\n" +
             "Look at: start every fetch first, then wait for the first to succeed.");
-        scenario.Wait(call, Patience, "Expected the answer of m2.").Should().Be(FakeFetcher.ValueOf("m2"));
+        var value = scenario.Wait(call, Patience, "Expected the answer of m2.");
+        scenario.Check(value == FakeFetcher.ValueOf("m2"), () => $"Expected the answer of m2, the only mirror that answered.\nObserved: \"{value}\".");
     }
 
     [Fact]
@@ -40,7 +41,7 @@ public sealed class FirstResponseTests
         var value = scenario.Wait(call, Patience,
             "Expected FetchFirstAsync to return as soon as m1 answered, while m0 and m2 never answer.\n" +
             "Look at: Task.WhenAll waits for every mirror; Task.WhenAny returns with the first to finish.");
-        value.Should().Be(FakeFetcher.ValueOf("m1"));
+        scenario.Check(value == FakeFetcher.ValueOf("m1"), () => $"Expected the answer of m1, the first to answer.\nObserved: \"{value}\".");
 
         SpinWait.SpinUntil(() => fetcher.Calls.Where(c => c.Key != "m1").All(c => c.SawCancellation), TimeSpan.FromSeconds(1));
         var notCancelled = fetcher.Calls.Where(c => c.Key != "m1" && !c.SawCancellation).Select(c => c.Key).ToList();
@@ -147,4 +148,82 @@ public sealed class FirstResponseTests
             "Look at: pass every fetch a token you cancel whenever you stop waiting, whatever the reason.");
     }
 
+
+    [Fact]
+    public void Null_arguments_are_rejected_with_ArgumentNullException()
+    {
+        using var scenario = new Scenario();
+        var fetcher = new ControlledFetcher(scenario);
+
+        scenario.CheckNullArgumentsRejected("FetchFirstAsync",
+            ("fetcher", () => FirstResponse.FetchFirstAsync(null!, Mirrors(2), Long)),
+            ("mirrors", () => FirstResponse.FetchFirstAsync(fetcher, null!, Long)));
+    }
+
+    [Fact]
+    public void Mirrors_that_answer_at_the_same_instant_give_one_of_their_answers()
+    {
+        using var scenario = new Scenario();
+        var mirrors = Mirrors(8);
+
+        var fault = SimultaneousRounds.FirstFault(_ =>
+        {
+            using var fetcher = new SimultaneousFetcher(scenario, mirrors, waveSize: mirrors.Count, answerEveryOtherAtOnce: false);
+            var (value, error) = scenario.Attempt(() => FirstResponse.FetchFirstAsync(fetcher, mirrors, Long), Patience,
+                $"Expected FetchFirstAsync to return as soon as the {mirrors.Count} mirrors answered, all at the same instant.");
+            return error is not null ? $"the call failed with {Explain.Exception(error)}."
+                : !mirrors.Select(FakeFetcher.ValueOf).Contains(value) ? $"it returned \"{value}\", which no mirror answered."
+                : fetcher.CallCount != mirrors.Count ? $"{fetcher.CallCount} fetches for {mirrors.Count} mirrors."
+                : null;
+        });
+
+        scenario.Check(fault is null, () =>
+            $"Expected one of the answers when all {mirrors.Count} mirrors answer at the same instant, from four threads.\n" +
+            $"Observed: {fault}\n" +
+            "Look at: several continuations may try to declare the winner at once. Task.WhenAny, or TaskCompletionSource.TrySetResult " +
+            "(not SetResult, which throws for the second caller), decide it atomically.");
+    }
+
+    [Fact]
+    public void Mirrors_that_fail_at_the_same_instant_give_every_failure()
+    {
+        using var scenario = new Scenario();
+        var mirrors = Mirrors(1000);
+
+        var fault = SimultaneousRounds.FirstFault(_ =>
+        {
+            var failures = mirrors.ToDictionary(m => m, m => new HttpRequestException($"{m} is down"));
+            using var fetcher = new SimultaneousFetcher(scenario, mirrors, waveSize: mirrors.Count, answerEveryOtherAtOnce: false, failureFor: m => failures[m]);
+            var error = scenario.Catch(() => FirstResponse.FetchFirstAsync(fetcher, mirrors, Long), Patience,
+                $"Expected FetchFirstAsync to fail as soon as all {mirrors.Count} mirrors had failed, all at the same instant.\n" +
+                "Look at: a count of failures kept with `left--` on several threads at once loses decrements, so it never reaches zero: use Interlocked.Decrement.");
+            var inner = (error as AggregateException)?.InnerExceptions ?? [];
+            return inner.Count == mirrors.Count && failures.Values.All(inner.Contains)
+                ? null
+                : $"{Explain.Exception(error)}.";
+        }, rounds: 20);
+
+        scenario.Check(fault is null, () =>
+            $"Expected an AggregateException holding all {mirrors.Count} failures when every mirror fails at the same instant, from four threads.\n" +
+            $"Observed: {fault}\n" +
+            "Look at: failures collected into a List, or counted with `left--`, from continuations running at the same time lose updates. " +
+            "Use a ConcurrentQueue or a lock, and Interlocked.Decrement; or a Task.WhenAny loop, where one flow sees each result in turn.");
+    }
+
+    [Fact]
+    public void Mirrors_that_answer_from_a_cache_at_once_give_the_first_answer()
+    {
+        using var scenario = new Scenario();
+        var mirrors = Mirrors(3);
+        var fetcher = new CachedFetcher(scenario);
+
+        var (value, error) = scenario.Attempt(() => FirstResponse.FetchFirstAsync(fetcher, mirrors, Long), Patience,
+            "Expected FetchFirstAsync to return at once: every mirror answers from a cache, before the call even looks.");
+
+        scenario.Check(error is null && mirrors.Select(FakeFetcher.ValueOf).Contains(value), () =>
+            "Expected one of the mirrors' answers: each fetch returns a task that is already complete.\n" +
+            $"Observed: {(error is null ? $"\"{value}\"" : Explain.Exception(error))}.\n" +
+            "Look at: code that waits for a completion to be signalled later (a callback registered after the task finished, a " +
+            "TaskCompletionSource set only from ContinueWith on a cancelled token) must also handle tasks that are complete already.");
+    }
 }

@@ -26,7 +26,9 @@ public sealed class ChecksumReportTests
         var call = loop.Start(() => ChecksumReport.BuildAsync(fetcher, keys));
         var sums = scenario.Wait(loop, call, Patience, "Expected BuildAsync to finish.");
 
-        sums.Should().Equal(keys.Select(Expected), "each value is DocumentChecksum.Compute of that key's document, in key order");
+        scenario.Check(sums.SequenceEqual(keys.Select(Expected)), () =>
+            $"Expected each value to be DocumentChecksum.Compute of that key's document, in key order: {Explain.List(keys.Select(Expected))}.\n" +
+            $"Observed: {Explain.List(sums)}.");
     }
 
     [Fact]
@@ -65,7 +67,8 @@ public sealed class ChecksumReportTests
         scenario.Check(watch.Threads.Count > 0 && onLoop.Count == 0, () =>
             $"Expected every checksum to be computed off the event loop's thread (T{loop.ThreadId}): each takes tens of milliseconds of pure CPU.\n" +
             $"Observed: {(watch.Threads.Count == 0 ? "DocumentChecksum.Compute was never called" : $"{onLoop.Count} of {watch.Threads.Count} ran on T{loop.ThreadId}")}.\n" +
-            "Look at: awaiting does not move computation anywhere; after an await you are back on the loop. " +
+            "Look at: awaiting does not move computation anywhere. By default an await resumes on the loop (it captured the loop's " +
+            "SynchronizationContext); with ConfigureAwait(false) it resumes wherever the awaited task finished, or right here if it had already finished. " +
             "Hand the work to the thread pool: await Task.Run(() => DocumentChecksum.Compute(document)).");
     }
 
@@ -112,6 +115,61 @@ public sealed class ChecksumReportTests
                 : "Observed: the returned task was already complete, so all the work happened before the call returned.\n") +
             "Look at: make the method async and await the fetches instead of reading .Result.");
         scenario.Wait(loop, call, Patience, "Expected BuildAsync to finish once the documents arrived.");
+    }
+
+    [Fact]
+    public void Cached_documents_are_checksummed_off_the_event_loop_too()
+    {
+        using var scenario = new Scenario();
+        using var loop = new SingleThreadLoop();
+        using var watch = new ChecksumWatch(scenario);
+        var keys = Keys(3);
+        var fetcher = new CachedFetcher(scenario);
+
+        var call = loop.Start(() => ChecksumReport.BuildAsync(fetcher, keys));
+        var sums = scenario.Wait(loop, call, Patience, "Expected BuildAsync to finish: every document is already in the cache.");
+
+        var onLoop = watch.Threads.Where(t => t.ThreadId == loop.ThreadId).ToList();
+        scenario.Check(watch.Threads.Count > 0 && onLoop.Count == 0, () =>
+            $"Expected every checksum to be computed off the event loop's thread (T{loop.ThreadId}), also when the fetch answers from a cache.\n" +
+            $"Observed: {(watch.Threads.Count == 0 ? "DocumentChecksum.Compute was never called" : $"{onLoop.Count} of {watch.Threads.Count} ran on T{loop.ThreadId}")}.\n" +
+            "An await on a task that is already complete does not pause and does not move: the code after it runs on, on the loop. " +
+            "ConfigureAwait(false) changes where code resumes after a real pause; here there is none.\n" +
+            "Look at: hand the computation to the pool explicitly: await Task.Run(() => DocumentChecksum.Compute(document)).");
+        scenario.Check(sums.SequenceEqual(keys.Select(Expected)), () =>
+            $"Expected the checksums of the documents, in key order.\nObserved: {Explain.List(sums)}.");
+    }
+
+    [Fact]
+    public void No_thread_is_held_while_the_documents_are_on_their_way()
+    {
+        using var scenario = new Scenario();
+        using var loop = new SingleThreadLoop();
+        var keys = Keys(16);
+        var fetcher = new ControlledFetcher(scenario);
+        var before = ThreadCensus.HeldThroughout(TimeSpan.FromMilliseconds(100));
+
+        var call = loop.Start(() => ChecksumReport.BuildAsync(fetcher, keys));
+        var all = SpinWait.SpinUntil(() => fetcher.CallCount == keys.Count || call.Task.IsCompleted, TimeSpan.FromSeconds(3));
+        scenario.ThrowIfEnded(call.Task);
+        scenario.Check(all, () =>
+            $"Expected all {keys.Count} documents to be requested before any has arrived.\nObserved: {fetcher.CallCount} requested after 3 s.\n" +
+            "Look at: a thread blocked on each document's .Result asks for the documents only as fast as the pool hands out threads.");
+        scenario.CheckNoThreadHeld(before, $"while {keys.Count} documents are on their way",
+            "a thread per document blocked on .Result (Task.Run(() => Compute(fetch.Result))), or Task.WaitAll inside Task.Run. " +
+            "Await each document, then Task.Run only the computation.");
+        // no document ever arrives: the scenario's kill switch cancels the fetches when the test ends
+    }
+
+    [Fact]
+    public void Null_arguments_are_rejected_with_ArgumentNullException()
+    {
+        using var scenario = new Scenario();
+        var fetcher = new ControlledFetcher(scenario);
+
+        scenario.CheckNullArgumentsRejected("BuildAsync",
+            ("fetcher", () => ChecksumReport.BuildAsync(null!, Keys(2))),
+            ("keys", () => ChecksumReport.BuildAsync(fetcher, null!)));
     }
 
     /// <summary>Records which thread computed each checksum, and draws it on the timeline.</summary>

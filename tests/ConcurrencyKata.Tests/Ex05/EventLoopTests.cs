@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Snapshooter.Xunit;
 
 namespace ConcurrencyKata.Tests.Ex05;
@@ -59,7 +60,7 @@ public sealed class EventLoopTests
             return 42;
         }), Patience, "Expected EventLoop.Run to return once main had finished.");
 
-        value.Should().Be(42);
+        scenario.Check(value == 42, () => $"Expected Run to return the value of main, 42.\nObserved: {value}.\nLook at: return task.GetAwaiter().GetResult() once the loop has run main to the end.");
     }
 
     [Fact]
@@ -97,38 +98,53 @@ public sealed class EventLoopTests
         using var scenario = new Scenario();
         var marker = new SynchronizationContext();
         var insideWasOwn = new List<bool>();
-        var afterwards = new List<bool>();
+        var afterwards = new List<string>();
+        var failure = new InvalidOperationException("main failed");
 
         scenario.CallOnOwnThread(() =>
         {
             SynchronizationContext.SetSynchronizationContext(marker);
-            for (var round = 0; round < 2; round++)
+            // a main that succeeds, one that fails after an await, one that fails before its first await
+            Func<Task>[] mains =
+            [
+                async () => { Note(); await Task.Yield(); },
+                async () => { Note(); await Task.Yield(); throw failure; },
+                () => { Note(); throw failure; },
+            ];
+            foreach (var main in mains)
             {
-                EventLoop.Run(async () =>
+                try
                 {
-                    insideWasOwn.Add(SynchronizationContext.Current is not null && SynchronizationContext.Current != marker);
-                    await Task.Yield();
-                });
-                afterwards.Add(SynchronizationContext.Current == marker);
+                    EventLoop.Run(main);
+                }
+                catch (InvalidOperationException e) when (e == failure)
+                {
+                }
+                afterwards.Add(SynchronizationContext.Current == marker ? "restored" : "not restored");
             }
             return 0;
-        }, Patience, "Expected EventLoop.Run to return twice in a row.");
 
-        scenario.Check(insideWasOwn.SequenceEqual([true, true]), () =>
+            void Note() => insideWasOwn.Add(SynchronizationContext.Current is not null && SynchronizationContext.Current != marker);
+        }, Patience, "Expected EventLoop.Run to return three times in a row (once after main succeeded, twice after it failed).");
+
+        scenario.Check(insideWasOwn.Count == 3 && insideWasOwn.All(own => own), () =>
             "Expected main to run with the loop's own SynchronizationContext as SynchronizationContext.Current.\n" +
             $"Observed: own context inside main: {Explain.List(insideWasOwn)}.");
-        scenario.Check(afterwards.SequenceEqual([true, true]), () =>
-            "Expected the caller's SynchronizationContext to be back after each Run.\n" +
-            $"Observed: restored after run 1 and 2: {Explain.List(afterwards)}.\n" +
-            "Look at: remember SynchronizationContext.Current before installing yours, and put it back in a finally block.");
+        scenario.Check(afterwards.SequenceEqual(["restored", "restored", "restored"]), () =>
+            "Expected the caller's SynchronizationContext to be back after each Run: after main succeeded, after it failed " +
+            "after an await, and after it threw before its first await.\n" +
+            $"Observed: {Explain.List(afterwards)}.\n" +
+            "Look at: remember SynchronizationContext.Current before installing yours, and put it back in a finally block: " +
+            "main's exception leaves Run too, and must not leave your context behind.");
     }
 
     [Fact]
-    public void An_idle_loop_costs_no_cpu()
+    public void An_idle_loop_sleeps_no_cpu_and_no_polling()
     {
         using var scenario = new Scenario();
-        var wait = TimeSpan.FromMilliseconds(600);
+        var wait = TimeSpan.FromMilliseconds(800);
         var limit = TimeSpan.FromMilliseconds(200);
+        const int wakeupLimit = 8;
         scenario.CallOnOwnThread(() => { EventLoop.Run(async () => await Task.Delay(10)); return 0; }, Patience, "Expected a warm-up run to finish.");
 
         // measured on the loop's own thread: only what the loop itself burns counts
@@ -143,6 +159,116 @@ public sealed class EventLoopTests
             $"Expected a loop with nothing to do to sleep: under {limit.TotalMilliseconds:0} ms of CPU on the loop's thread while main awaits a {wait.TotalMilliseconds:0} ms delay.\n" +
             $"Observed: {reading}. The loop keeps a core busy checking for work.\n" +
             "Look at: block while the queue is empty (BlockingCollection.Take, or SemaphoreSlim.Wait) instead of spinning on TryDequeue.");
+        scenario.Check(reading.Wakeups is null || reading.Wakeups <= wakeupLimit, () =>
+            $"Expected a loop with nothing to do to sleep until something is posted: at most {wakeupLimit} wake-ups of the loop's thread " +
+            $"while main awaits a {wait.TotalMilliseconds:0} ms delay (one post arrives, at the end).\n" +
+            $"Observed: {reading}. The loop wakes up every {wait.TotalMilliseconds / Math.Max(1, reading.Wakeups ?? 1):0} ms or so to look for work: it polls.\n" +
+            "Look at: Thread.Sleep(n) in a loop around TryDequeue is polling, however small n: it wakes the thread for nothing and adds up to n ms " +
+            "to every callback. Block on something that Post signals (BlockingCollection.Take, SemaphoreSlim.Wait, Monitor.Wait).");
+    }
+
+    [Fact]
+    public void A_continuation_from_another_thread_runs_promptly()
+    {
+        using var scenario = new Scenario();
+        const int rounds = 11;
+        var limit = TimeSpan.FromMilliseconds(30);
+        var delays = new List<TimeSpan>();
+
+        scenario.CallOnOwnThread(() =>
+        {
+            EventLoop.Run(async () =>
+            {
+                for (var round = 0; round < rounds; round++)
+                {
+                    var answered = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    new Thread(() =>
+                    {
+                        Thread.Sleep(15);
+                        answered.SetResult(Stopwatch.GetTimestamp());
+                    }) { IsBackground = true }.Start();
+                    var at = await answered.Task; // resumes through the loop's Post
+                    delays.Add(Stopwatch.GetElapsedTime(at));
+                }
+            });
+            return 0;
+        }, Patience, $"Expected EventLoop.Run to return once main had awaited {rounds} answers from another thread (about 15 ms each).");
+
+        var median = delays.Order().ElementAt(delays.Count / 2);
+        scenario.Check(median < limit, () =>
+            $"Expected a continuation posted from another thread to run on the loop within {limit.TotalMilliseconds:0} ms (median of {rounds}).\n" +
+            $"Observed: a median of {median.TotalMilliseconds:0.0} ms ({string.Join(", ", delays.Select(d => $"{d.TotalMilliseconds:0.0}"))} ms).\n" +
+            "Look at: an idle loop must wake up when Post adds work, not on its own schedule: a Thread.Sleep between looks at the queue delays every callback.");
+    }
+
+    [Theory]
+    [InlineData("returns a task that another thread completes")]
+    [InlineData("awaits with ConfigureAwait(false), so it finishes on another thread")]
+    [InlineData("is complete before Run sees it")]
+    public void Run_returns_when_main_finishes_even_if_nothing_is_posted(string main)
+    {
+        using var scenario = new Scenario();
+        Func<Task<int>> body = main switch
+        {
+            "returns a task that another thread completes" => () => CompletedElsewhere(),
+            "awaits with ConfigureAwait(false), so it finishes on another thread" => async () => await CompletedElsewhere().ConfigureAwait(false),
+            _ => () => Task.FromResult(7),
+        };
+
+        var value = scenario.CallOnOwnThread(() => EventLoop.Run(body), Patience,
+            $"Expected EventLoop.Run to return as soon as main's task is complete; here main {main}, and nothing is ever posted to the loop.\n" +
+            "Look at: a loop that checks for completion only after running a callback waits for a callback that never comes. " +
+            "Make main's completion itself wake the loop (task.ContinueWith(_ => complete the queue)), or check before blocking.");
+        scenario.Check(value == 7, () => $"Expected Run to return main's value, 7.\nObserved: {value}.");
+
+        static Task<int> CompletedElsewhere()
+        {
+            var done = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+            new Thread(() =>
+            {
+                Thread.Sleep(30);
+                done.SetResult(7);
+            }) { IsBackground = true }.Start();
+            return done.Task;
+        }
+    }
+
+    [Fact]
+    public void A_continuation_that_arrives_after_Run_has_returned_does_not_throw()
+    {
+        using var scenario = new Scenario();
+        SynchronizationContext? loop = null;
+
+        scenario.CallOnOwnThread(() =>
+        {
+            EventLoop.Run(async () =>
+            {
+                loop = SynchronizationContext.Current;
+                await Task.Yield();
+            });
+            return 0;
+        }, Patience, "Expected EventLoop.Run to return once main had finished.");
+        scenario.Check(loop is not null, () => "Expected SynchronizationContext.Current inside main to be the loop's context.\nObserved: null.");
+
+        // as a fire-and-forget task inside main would do, when it finishes after Run has returned
+        var error = scenario.CallOnOwnThread<Exception?>(() =>
+        {
+            try
+            {
+                loop!.Post(_ => { }, null);
+                return null;
+            }
+            catch (Exception e)
+            {
+                return e;
+            }
+        }, Patience, "Expected Post on a loop that has ended to return at once.");
+
+        scenario.Check(error is null, () =>
+            "Expected Post on the loop's context to be harmless after Run has returned: a task started inside main and not awaited " +
+            "(fire and forget) finishes later and posts its continuation to the context it captured.\n" +
+            $"Observed: Post threw {Explain.Exception(error)}. Thrown there, it is rethrown on a thread-pool thread and ends the whole process.\n" +
+            "Look at: once the loop has ended, run late callbacks on the thread pool (base.Post does) or drop them; never throw from Post.");
     }
 
     [Fact]

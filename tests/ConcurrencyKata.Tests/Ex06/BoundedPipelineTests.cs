@@ -47,7 +47,9 @@ public sealed class BoundedPipelineTests
             (source.MaxAhead <= bound + consumers + 1
                 ? "A few too many: is the buffer bigger than `capacity`, or does a stage read ahead besides the buffer?\n"
                 : "Look at: the buffer must be bounded (Channel.CreateBounded(capacity)) so the producer waits when it is full.\n"));
-        outputs.Should().Equal(source.Items.Select(FakeFetcher.ValueOf), "outputs come back in source order whatever order the calls finish in (this check answers them in an order of its own)");
+        scenario.Check(outputs.SequenceEqual(source.Items.Select(FakeFetcher.ValueOf)), () =>
+            "Expected the outputs in source order, whatever order the calls finish in (this check answers them in an order of its own).\n" +
+            $"Observed: {Explain.List(outputs)}.\nLook at: number the items as you read them and put each output at its number.");
     }
 
     [Fact]
@@ -167,6 +169,54 @@ public sealed class BoundedPipelineTests
 
         scenario.Check(error is ArgumentOutOfRangeException, () =>
             $"Expected ArgumentOutOfRangeException for capacity = {capacity}, consumers = {consumers}.\nObserved: {Explain.Exception(error)}.");
-        source.Read.Should().Be(0, "nothing should be read with invalid arguments");
+        scenario.Check(source.Read == 0, () =>
+            $"Expected nothing to be read from the source with capacity = {capacity}, consumers = {consumers}.\nObserved: {source.Read} item(s) read.\n" +
+            "Look at: check the arguments before starting the producer.");
+    }
+
+    [Fact]
+    public void Calls_that_answer_at_the_same_instant_on_several_threads_lose_no_output()
+    {
+        using var scenario = new Scenario();
+        var items = Enumerable.Range(0, 2000).Select(CountingSource.Item).ToList();
+        const int consumers = 4;
+
+        var fault = SimultaneousRounds.FirstFault(_ =>
+        {
+            using var calls = new SimultaneousFetcher(scenario, items, waveSize: consumers);
+            var (outputs, error) = scenario.Attempt(() => BoundedPipeline.RunAsync(Ready(items), calls.FetchAsync, capacity: 32, consumers), Patience,
+                $"Expected the pipeline over {items.Count} items ({consumers} consumers) to finish: every call answers at once or within milliseconds.");
+            return SimultaneousRounds.Judge(outputs, error, calls);
+        });
+
+        scenario.Check(fault is null, () =>
+            $"Expected every item processed exactly once and every output in source order, when the {consumers} consumers' calls answer at the same " +
+            "instant on different threads (and every other call answers at once, from a cache).\n" +
+            $"Observed: {fault}\n" +
+            "The consumers really run at the same time, on thread-pool threads: a Dictionary, a List or a counter (`index++`) they share " +
+            "without a lock loses updates.\n" +
+            "Look at: number the items in the producer (one writer), and guard the shared results with a lock (or give each output its own slot).");
+
+        // a source whose items are all there already: reading it never pauses
+        static async IAsyncEnumerable<string> Ready(IReadOnlyList<string> items)
+        {
+            await Task.CompletedTask;
+            foreach (var item in items)
+            {
+                yield return item;
+            }
+        }
+    }
+
+    [Fact]
+    public void Null_arguments_are_rejected_with_ArgumentNullException()
+    {
+        using var scenario = new Scenario();
+        var calls = new ControlledFetcher(scenario);
+        var source = SourceFor(scenario, 3);
+
+        scenario.CheckNullArgumentsRejected("RunAsync",
+            ("source", () => BoundedPipeline.RunAsync<string, string>(null!, calls.FetchAsync, 2, 2)),
+            ("process", () => BoundedPipeline.RunAsync<string, string>(source.ReadAsync(), null!, 2, 2)));
     }
 }

@@ -14,13 +14,18 @@ public sealed class ControlledFetcher : IFetcher
     private readonly FakeFetcher _fake;
     private readonly ConcurrentDictionary<string, bool> _finished = new();
 
-    public ControlledFetcher(Scenario scenario)
+    /// <param name="scenario">The test's probes.</param>
+    /// <param name="honoursCancellation">
+    /// False for a service that ignores its token (it answers anyway): code that relies on its
+    /// calls to end when it cancels them is then caught returning answers it should not.
+    /// </param>
+    public ControlledFetcher(Scenario scenario, bool honoursCancellation = true)
     {
         _fake = new FakeFetcher(scenario, async (key, ct) =>
         {
             try
             {
-                return await AnswerFor(key).Task.WaitAsync(ct).ConfigureAwait(false);
+                return await AnswerFor(key).Task.WaitAsync(honoursCancellation ? ct : scenario.Abort).ConfigureAwait(false);
             }
             finally
             {

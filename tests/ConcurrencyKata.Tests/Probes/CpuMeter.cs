@@ -10,13 +10,17 @@ namespace ConcurrencyKata.Tests.Probes;
 public sealed partial class CpuMeter
 {
     private readonly Func<TimeSpan> _clock;
+    private readonly Func<long?> _wakeups;
     private readonly TimeSpan _cpuAtStart;
+    private readonly long? _wakeupsAtStart;
     private readonly long _wallAtStart;
 
-    private CpuMeter(Func<TimeSpan> clock)
+    private CpuMeter(Func<TimeSpan> clock, Func<long?>? wakeups = null)
     {
         _clock = clock;
+        _wakeups = wakeups ?? (() => null);
         _cpuAtStart = clock();
+        _wakeupsAtStart = _wakeups();
         _wallAtStart = Stopwatch.GetTimestamp();
     }
 
@@ -26,15 +30,41 @@ public sealed partial class CpuMeter
     /// <summary>
     /// Measures only the calling thread (read it on the same thread): the JIT, the GC and the
     /// test framework's own threads do not count. Falls back to the process where the
-    /// platform offers no per-thread clock.
+    /// platform offers no per-thread clock. Where the platform tells (Linux), it also counts
+    /// the thread's wake-ups: how often it went to sleep and was woken again.
     /// </summary>
-    public static CpuMeter StartForCurrentThread() => new(ThreadCpuTime() is null ? () => Process.GetCurrentProcess().TotalProcessorTime : () => ThreadCpuTime()!.Value);
+    public static CpuMeter StartForCurrentThread()
+        => new(ThreadCpuTime() is null ? () => Process.GetCurrentProcess().TotalProcessorTime : () => ThreadCpuTime()!.Value, ThreadWakeups);
 
     public Reading Read()
     {
         var cpu = _clock() - _cpuAtStart;
         var wall = Stopwatch.GetElapsedTime(_wallAtStart);
-        return new Reading(cpu, wall);
+        var wakeups = _wakeups() - _wakeupsAtStart;
+        return new Reading(cpu, wall, wakeups);
+    }
+
+    /// <summary>
+    /// How many times the calling thread has blocked and been woken again (voluntary context
+    /// switches), or null where the platform does not say. A thread that waits for work wakes
+    /// once per piece of work; one that polls with a short sleep wakes every few milliseconds.
+    /// </summary>
+    public static long? ThreadWakeups()
+    {
+        const string path = "/proc/thread-self/status";
+        if (!OperatingSystem.IsLinux() || !File.Exists(path))
+        {
+            return null;
+        }
+        foreach (var line in File.ReadLines(path))
+        {
+            if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal)
+                && long.TryParse(line.AsSpan("voluntary_ctxt_switches:".Length).Trim(), out var switches))
+            {
+                return switches;
+            }
+        }
+        return null;
     }
 
     /// <summary>CPU time of the calling thread, or null where it cannot be read.</summary>
@@ -77,10 +107,12 @@ public sealed partial class CpuMeter
     [return: MarshalAs(UnmanagedType.Bool)]
     private static partial bool GetThreadTimes(IntPtr thread, out long creation, out long exit, out long kernel, out long user);
 
-    public readonly record struct Reading(TimeSpan Cpu, TimeSpan Wall)
+    public readonly record struct Reading(TimeSpan Cpu, TimeSpan Wall, long? Wakeups = null)
     {
         public double Ratio => Wall.TotalMilliseconds <= 0 ? 0 : Cpu.TotalMilliseconds / Wall.TotalMilliseconds;
 
-        public override string ToString() => $"CPU {Cpu.TotalMilliseconds:0} ms over {Wall.TotalMilliseconds:0} ms wall (ratio {Ratio:0.00})";
+        public override string ToString()
+            => $"CPU {Cpu.TotalMilliseconds:0} ms over {Wall.TotalMilliseconds:0} ms wall (ratio {Ratio:0.00})" +
+               (Wakeups is { } w ? $", {w} wake-ups" : "");
     }
 }

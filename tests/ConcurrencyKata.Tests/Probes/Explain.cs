@@ -7,7 +7,7 @@ public static class Explain
     public static string Exception(Exception? error) => error switch
     {
         null => "no exception at all",
-        AggregateException a => $"AggregateException wrapping {a.InnerExceptions.Count}: [{string.Join(", ", a.InnerExceptions.Select(e => $"{e.GetType().Name}(\"{e.Message}\")"))}]",
+        AggregateException a => $"AggregateException wrapping {a.InnerExceptions.Count}: [{string.Join(", ", a.InnerExceptions.Take(5).Select(e => $"{e.GetType().Name}(\"{e.Message}\")"))}{(a.InnerExceptions.Count > 5 ? ", ..." : "")}]",
         _ => $"{error.GetType().Name}(\"{error.Message}\")",
     };
 

@@ -80,11 +80,17 @@ public sealed class Scenario : IDisposable
 
     /// <summary>Runs <paramref name="action"/> and returns the exception it ended with (or null), waiting at most <paramref name="timeout"/>.</summary>
     public Exception? Catch<T>(Func<Task<T>> action, TimeSpan timeout, string whatWasExpected)
+        => Attempt(action, timeout, whatWasExpected).Error;
+
+    /// <summary>
+    /// Runs <paramref name="action"/> as <see cref="Run{T}"/> does and returns its value or the
+    /// exception it ended with; only a timeout fails the test.
+    /// </summary>
+    public (T? Value, Exception? Error) Attempt<T>(Func<Task<T>> action, TimeSpan timeout, string whatWasExpected)
     {
         try
         {
-            Run(action, timeout, whatWasExpected);
-            return null;
+            return (Run(action, timeout, whatWasExpected), null);
         }
         catch (XunitException)
         {
@@ -92,7 +98,7 @@ public sealed class Scenario : IDisposable
         }
         catch (Exception e)
         {
-            return e;
+            return (default, e);
         }
     }
 
@@ -191,8 +197,55 @@ public sealed class Scenario : IDisposable
         return null;
     }
 
-    /// <summary>Builds a failure whose message ends with this scenario's timeline.</summary>
-    public XunitException Fail(string message) => new($"{message.TrimEnd()}\n\n{Spans.Render()}");
+    /// <summary>
+    /// Calls <paramref name="method"/> once per parameter with that parameter null, and fails
+    /// unless each call is rejected with an <see cref="ArgumentNullException"/> naming it: thrown
+    /// by the call, or in the task it returns (both are accepted).
+    /// </summary>
+    public void CheckNullArgumentsRejected(string method, params (string Parameter, Func<Task> Call)[] calls)
+    {
+        var wrong = new List<string>();
+        foreach (var (parameter, call) in calls)
+        {
+            var error = Catch(async () =>
+            {
+                await call().ConfigureAwait(false);
+                return true;
+            }, TimeSpan.FromSeconds(3), $"Expected {method} with {parameter} = null to be rejected at once.");
+            if (error is not ArgumentNullException { ParamName: var name } || name != parameter)
+            {
+                wrong.Add($"{parameter} = null gave {Explain.Exception(error)}{(error is ArgumentNullException a ? $" naming \"{a.ParamName}\"" : "")}");
+            }
+        }
+        Check(wrong.Count == 0, () =>
+            $"Expected {method} to reject a null argument with ArgumentNullException naming the parameter " +
+            "(thrown by the call, or in the task it returns: both are accepted).\n" +
+            $"Observed: {string.Join("; ", wrong)}.\n" +
+            $"Look at: ArgumentNullException.ThrowIfNull({string.Join(") and ArgumentNullException.ThrowIfNull(", calls.Select(c => c.Parameter))}) first thing; " +
+            "without it the mistake surfaces later, as a NullReferenceException far from its cause.");
+    }
+
+    /// <summary>
+    /// Fails when the code under test holds threads while its operations wait: compared with
+    /// <paramref name="before"/> (a <see cref="ThreadCensus.HeldThroughout"/> reading taken before
+    /// the call), any thread-pool thread busy for the whole window, or a few threads of its own,
+    /// mean threads parked on a wait. Awaiting holds none.
+    /// </summary>
+    public void CheckNoThreadHeld(ThreadCensus.Count before, string whileWhat, string lookAt)
+    {
+        var held = ThreadCensus.HeldThroughout(TimeSpan.FromMilliseconds(300)).Minus(before);
+        Check(held.BusyPoolThreads == 0 && held.OtherThreads <= ThreadCensus.OtherThreadsTolerated, () =>
+            $"Expected no thread to be held {whileWhat}: waiting with await holds none.\n" +
+            $"Observed: {held} held for the whole 300 ms the test looked (counted over what was there before the call).\n" +
+            $"Look at: {lookAt}");
+    }
+
+    /// <summary>
+    /// Builds a failure whose message ends with this scenario's timeline, when the check recorded
+    /// any operation (a check about a loop's wake-ups or a null argument has nothing to draw).
+    /// </summary>
+    public XunitException Fail(string message)
+        => new(Spans.Snapshot().Count == 0 ? message.TrimEnd() : $"{message.TrimEnd()}\n\n{Spans.Render()}");
 
     /// <summary>Fails the test with <paramref name="message"/> and the timeline unless <paramref name="condition"/> holds.</summary>
     public void Check(bool condition, Func<string> message)

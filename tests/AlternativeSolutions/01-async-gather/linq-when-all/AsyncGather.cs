@@ -4,5 +4,9 @@ namespace ConcurrencyKata;
 public static class AsyncGather
 {
     public static async Task<IReadOnlyList<string>> FetchAllAsync(IFetcher fetcher, IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
-        => await Task.WhenAll(keys.Select(async key => await fetcher.FetchAsync(key, cancellationToken).ConfigureAwait(false))).ConfigureAwait(false);
+    {
+        ArgumentNullException.ThrowIfNull(fetcher);
+        ArgumentNullException.ThrowIfNull(keys);
+        return await Task.WhenAll(keys.Select(async key => await fetcher.FetchAsync(key, cancellationToken).ConfigureAwait(false))).ConfigureAwait(false);
+    }
 }

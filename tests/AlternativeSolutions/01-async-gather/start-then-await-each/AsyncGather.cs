@@ -5,6 +5,8 @@ public static class AsyncGather
 {
     public static async Task<IReadOnlyList<string>> FetchAllAsync(IFetcher fetcher, IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(fetcher);
+        ArgumentNullException.ThrowIfNull(keys);
         var started = new List<Task<string>>(keys.Count);
         foreach (var key in keys)
         {

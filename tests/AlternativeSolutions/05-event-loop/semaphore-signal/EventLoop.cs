@@ -5,10 +5,15 @@ namespace ConcurrencyKata;
 
 public static class EventLoop
 {
-    public static void Run(Func<Task> main) => Run(async () => { await main(); return 0; });
+    public static void Run(Func<Task> main)
+    {
+        ArgumentNullException.ThrowIfNull(main);
+        Run(async () => { await main(); return 0; });
+    }
 
     public static T Run<T>(Func<Task<T>> main)
     {
+        ArgumentNullException.ThrowIfNull(main);
         var previous = SynchronizationContext.Current;
         var context = new SignalContext();
         SynchronizationContext.SetSynchronizationContext(context);

@@ -163,10 +163,97 @@ public sealed class ProbeTests
         other.Join();
         var idle = meter.Read();
 
+        // a fixed amount of work, whatever else the machine does: its CPU time is what it costs
+        // at full speed (CpuWork is calibrated on fully optimised code), however long it waits
         CpuWork.Burn(TimeSpan.FromMilliseconds(200));
         var busy = meter.Read();
 
         idle.Cpu.Should().BeLessThan(TimeSpan.FromMilliseconds(100), "another thread's computation is not ours");
         busy.Cpu.Should().BeGreaterThan(TimeSpan.FromMilliseconds(100), "our own computation is");
+    }
+
+    [Fact]
+    public void The_simultaneous_fetcher_catches_an_unsynchronised_counter_and_passes_an_interlocked_one()
+    {
+        using var scenario = new Scenario();
+        var keys = Enumerable.Range(0, 2000).Select(i => $"k{i}").ToList();
+
+        // eight workers share a next-index counter: plainly, or with Interlocked
+        string? Round(bool interlocked)
+        {
+            using var fetcher = new SimultaneousFetcher(scenario, keys, waveSize: 8);
+            var values = new string[keys.Count];
+            var next = -1;
+            async Task WorkAsync()
+            {
+                while (true)
+                {
+                    var i = interlocked ? Interlocked.Increment(ref next) : ++next;
+                    if (i >= keys.Count)
+                    {
+                        return;
+                    }
+                    values[i] = await fetcher.FetchAsync(keys[i], CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+            var (_, error) = scenario.Attempt(async () =>
+            {
+                await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => WorkAsync())).ConfigureAwait(false);
+                return 0;
+            }, TimeSpan.FromSeconds(5), "Expected the workers to finish.");
+            return SimultaneousRounds.Judge(values, error, fetcher);
+        }
+
+        SimultaneousRounds.FirstFault(_ => Round(interlocked: false)).Should().NotBeNull("a plain ++ shared by workers that resume at the same instant loses updates");
+        SimultaneousRounds.FirstFault(_ => Round(interlocked: true)).Should().BeNull("Interlocked.Increment loses nothing");
+    }
+
+    [Fact]
+    public void The_thread_census_counts_a_pool_thread_held_by_a_wait_but_not_an_awaiting_task()
+    {
+        var before = ThreadCensus.HeldThroughout(TimeSpan.FromMilliseconds(100));
+        using var release = new ManualResetEventSlim();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var awaiting = Task.Run(async () => await gate.Task.ConfigureAwait(false));
+        var blocked = Task.Run(() => release.Wait(TimeSpan.FromSeconds(5)));
+        var thread = new Thread(() => release.Wait(TimeSpan.FromSeconds(5))) { IsBackground = true };
+        var thread2 = new Thread(() => release.Wait(TimeSpan.FromSeconds(5))) { IsBackground = true };
+        var thread3 = new Thread(() => release.Wait(TimeSpan.FromSeconds(5))) { IsBackground = true };
+        thread.Start();
+        thread2.Start();
+        thread3.Start();
+
+        var held = ThreadCensus.HeldThroughout(TimeSpan.FromMilliseconds(200)).Minus(before);
+        release.Set();
+        gate.SetResult();
+        Task.WaitAll([awaiting, blocked], TimeSpan.FromSeconds(5)).Should().BeTrue();
+        thread.Join(TimeSpan.FromSeconds(5));
+        thread2.Join(TimeSpan.FromSeconds(5));
+        thread3.Join(TimeSpan.FromSeconds(5));
+
+        held.BusyPoolThreads.Should().Be(1, "one pool thread is blocked in Wait; the awaiting task holds none");
+        held.OtherThreads.Should().BeGreaterThan(ThreadCensus.OtherThreadsTolerated, "three threads of our own are parked");
+    }
+
+    [SkippableFact]
+    public void The_thread_meter_counts_wake_ups_of_a_polling_thread_not_of_a_blocked_one()
+    {
+        Skip.IfNot(CpuMeter.ThreadWakeups() is not null, "this platform does not report a thread's wake-ups (only Linux does)");
+
+        using var signal = new ManualResetEventSlim();
+        var meter = CpuMeter.StartForCurrentThread();
+        signal.Wait(TimeSpan.FromMilliseconds(300));
+        var blocked = meter.Read();
+
+        meter = CpuMeter.StartForCurrentThread();
+        var until = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 3 / 10;
+        while (Stopwatch.GetTimestamp() < until)
+        {
+            Thread.Sleep(5);
+        }
+        var polling = meter.Read();
+
+        blocked.Wakeups.Should().BeLessThanOrEqualTo(3, "a thread blocked on one wait wakes once, when it times out");
+        polling.Wakeups.Should().BeGreaterThan(20, "sleeping 5 ms at a time for 300 ms wakes the thread about 60 times");
     }
 }

@@ -8,6 +8,8 @@ public static class AsyncGather
         IReadOnlyList<string> keys,
         CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(fetcher);
+        ArgumentNullException.ThrowIfNull(keys);
         var pending = keys.Select(key => Task.Run(() => fetcher.FetchAsync(key, cancellationToken).Result)).ToArray();
         return await Task.WhenAll(pending).ConfigureAwait(false);
     }

@@ -8,6 +8,8 @@ public static class AsyncGather
         IReadOnlyList<string> keys,
         CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(fetcher);
+        ArgumentNullException.ThrowIfNull(keys);
         var pending = keys.Select(key => fetcher.FetchAsync(key, cancellationToken)).ToArray();
         Task.WaitAll(pending, cancellationToken);
         return Task.FromResult<IReadOnlyList<string>>(pending.Select(t => t.Result).ToList());

@@ -8,6 +8,8 @@ public static class AsyncGather
         IReadOnlyList<string> keys,
         CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(fetcher);
+        ArgumentNullException.ThrowIfNull(keys);
         var pending = keys.Select(key => fetcher.FetchAsync(key, cancellationToken)).ToList();
         var values = new List<string>();
         while (pending.Count > 0)

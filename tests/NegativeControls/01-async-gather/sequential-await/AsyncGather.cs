@@ -8,6 +8,8 @@ public static class AsyncGather
         IReadOnlyList<string> keys,
         CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(fetcher);
+        ArgumentNullException.ThrowIfNull(keys);
         var values = new List<string>();
         foreach (var key in keys)
         {

@@ -5,6 +5,8 @@ public static class FirstResponse
 {
     public static async Task<string> FetchFirstAsync(IFetcher fetcher, IReadOnlyList<string> mirrors, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(fetcher);
+        ArgumentNullException.ThrowIfNull(mirrors);
         var pending = mirrors.Select(m => fetcher.FetchAsync(m, CancellationToken.None)).ToList();
         var deadline = Task.Delay(timeout, cancellationToken);
         var failures = new List<Exception>();

@@ -4,7 +4,11 @@ namespace ConcurrencyKata;
 public static class ChecksumReport
 {
     public static Task<IReadOnlyList<long>> BuildAsync(IFetcher fetcher, IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
-        => Task.FromResult(BuildCoreAsync(fetcher, keys, cancellationToken).Result);
+    {
+        ArgumentNullException.ThrowIfNull(fetcher);
+        ArgumentNullException.ThrowIfNull(keys);
+        return Task.FromResult(BuildCoreAsync(fetcher, keys, cancellationToken).Result);
+    }
 
     private static async Task<IReadOnlyList<long>> BuildCoreAsync(IFetcher fetcher, IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {

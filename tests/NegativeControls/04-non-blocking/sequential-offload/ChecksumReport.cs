@@ -5,6 +5,8 @@ public static class ChecksumReport
 {
     public static async Task<IReadOnlyList<long>> BuildAsync(IFetcher fetcher, IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(fetcher);
+        ArgumentNullException.ThrowIfNull(keys);
         var sums = new List<long>();
         foreach (var key in keys)
         {

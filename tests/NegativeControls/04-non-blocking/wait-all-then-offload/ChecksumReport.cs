@@ -5,6 +5,8 @@ public static class ChecksumReport
 {
     public static async Task<IReadOnlyList<long>> BuildAsync(IFetcher fetcher, IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(fetcher);
+        ArgumentNullException.ThrowIfNull(keys);
         var fetches = keys.Select(k => fetcher.FetchAsync(k, cancellationToken)).ToArray();
         Task.WaitAll(fetches, cancellationToken);
         return await Task.WhenAll(fetches.Select(f => Task.Run(() => DocumentChecksum.Compute(f.Result), cancellationToken)));

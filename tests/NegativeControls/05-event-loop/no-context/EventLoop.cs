@@ -3,7 +3,15 @@ namespace ConcurrencyKata;
 
 public static class EventLoop
 {
-    public static void Run(Func<Task> main) => main().GetAwaiter().GetResult();
+    public static void Run(Func<Task> main)
+    {
+        ArgumentNullException.ThrowIfNull(main);
+        main().GetAwaiter().GetResult();
+    }
 
-    public static T Run<T>(Func<Task<T>> main) => main().GetAwaiter().GetResult();
+    public static T Run<T>(Func<Task<T>> main)
+    {
+        ArgumentNullException.ThrowIfNull(main);
+        return main().GetAwaiter().GetResult();
+    }
 }

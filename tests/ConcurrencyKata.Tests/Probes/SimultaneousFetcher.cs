@@ -1,0 +1,178 @@
+namespace ConcurrencyKata.Tests.Probes;
+
+/// <summary>
+/// A fetcher built to expose shared state that continuations touch without synchronisation.
+/// Unfinished calls pile up in a wave; when the wave is full (or nothing new has arrived for a
+/// moment) the whole wave is answered <em>at the same instant</em> from several threads that
+/// meet at a <see cref="Barrier"/>. Answers complete their tasks synchronously, so the code under
+/// test resumes on those threads, all at once, on every core. With
+/// <c>answerEveryOtherAtOnce</c>, every second call is a cached answer (a task that is already
+/// complete), so a resumed continuation runs on into its next step without a pause.
+/// A fetcher that answers one call at a time can never show a data race; this one shows it on
+/// nearly every wave.
+/// </summary>
+/// <remarks>
+/// Cheap on purpose: no spans, no lock on the call path, so it does not serialise the very
+/// races it is looking for. Each call counts against its key; <see cref="KeysNotFetchedExactlyOnce"/>
+/// reports duplicates and omissions.
+/// </remarks>
+public sealed class SimultaneousFetcher : IFetcher, IDisposable
+{
+    private readonly Scenario _scenario;
+    private readonly Dictionary<string, int> _indexOf;
+    private readonly int[] _callsPerKey;
+    private readonly int _waveSize;
+    private readonly int _releaseThreads;
+    private readonly bool _answerEveryOtherAtOnce;
+    private readonly Func<string, Exception?> _failureFor;
+    private readonly object _gate = new();
+    private readonly Thread _releaser;
+    private readonly AutoResetEvent _arrived = new(false);
+    private List<(TaskCompletionSource<string> Answer, string Key)> _wave = [];
+    private int _calls;
+    private int _waves;
+    private volatile bool _stopped;
+
+    /// <param name="scenario">The test's probes; its kill switch stops the releaser.</param>
+    /// <param name="keys">Every key the code under test is expected to fetch, each once.</param>
+    /// <param name="waveSize">How many unfinished calls make a wave (the concurrency the code should reach).</param>
+    /// <param name="releaseThreads">How many threads answer each wave together.</param>
+    /// <param name="answerEveryOtherAtOnce">Whether every second call returns a task that is already complete.</param>
+    /// <param name="failureFor">If given and it returns an exception for a key, that call fails with it instead of answering.</param>
+    public SimultaneousFetcher(Scenario scenario, IReadOnlyList<string> keys, int waveSize, int releaseThreads = 4, bool answerEveryOtherAtOnce = true,
+                               Func<string, Exception?>? failureFor = null)
+    {
+        _failureFor = failureFor ?? (_ => null);
+        ArgumentOutOfRangeException.ThrowIfLessThan(waveSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(releaseThreads, 1);
+        _scenario = scenario;
+        Keys = keys;
+        _indexOf = keys.Select((k, i) => (k, i)).ToDictionary(p => p.k, p => p.i);
+        _callsPerKey = new int[keys.Count];
+        _waveSize = waveSize;
+        _releaseThreads = releaseThreads;
+        _answerEveryOtherAtOnce = answerEveryOtherAtOnce;
+        _releaser = new Thread(ReleaseWaves) { IsBackground = true, Name = "kata wave releaser" };
+        _releaser.Start();
+        scenario.Abort.Register(Dispose);
+    }
+
+    /// <summary>How many calls the timeline shows.</summary>
+    public const int DrawnCalls = 16;
+
+    public IReadOnlyList<string> Keys { get; }
+
+    /// <summary>Calls made so far.</summary>
+    public int CallCount => Volatile.Read(ref _calls);
+
+    /// <summary>Waves answered at once so far.</summary>
+    public int Waves => Volatile.Read(ref _waves);
+
+    public Task<string> FetchAsync(string key, CancellationToken cancellationToken)
+    {
+        var call = Interlocked.Increment(ref _calls);
+        if (_stopped)
+        {
+            return Task.FromCanceled<string>(new CancellationToken(canceled: true));
+        }
+        if (_indexOf.TryGetValue(key, out var index))
+        {
+            Interlocked.Increment(ref _callsPerKey[index]);
+        }
+        if (_answerEveryOtherAtOnce && call % 2 == 0)
+        {
+            // a cached answer: already complete
+            return _failureFor(key) is { } failure ? Task.FromException<string>(failure) : Task.FromResult(FakeFetcher.ValueOf(key));
+        }
+        // no RunContinuationsAsynchronously: whoever answers runs the caller's continuation
+        var answer = new TaskCompletionSource<string>();
+        if (call <= DrawnCalls && _scenario.Spans.Snapshot().Count < DrawnCalls)
+        {
+            // the first few calls go on the timeline (all of them would only hide the picture)
+            var span = _scenario.Spans.Begin($"fetch {key}");
+            answer.Task.ContinueWith(_ => span.Dispose(), TaskContinuationOptions.ExecuteSynchronously);
+        }
+        lock (_gate)
+        {
+            _wave.Add((answer, key));
+        }
+        _arrived.Set();
+        return answer.Task;
+    }
+
+    /// <summary>"k12 fetched 2 times", "k40 never fetched", ...: empty when every key was fetched exactly once.</summary>
+    public IReadOnlyList<string> KeysNotFetchedExactlyOnce()
+        => Keys.Select((k, i) => (k, n: Volatile.Read(ref _callsPerKey[i])))
+            .Where(p => p.n != 1)
+            .Select(p => p.n == 0 ? $"{p.k} never fetched" : $"{p.k} fetched {p.n} times")
+            .ToList();
+
+    private void ReleaseWaves()
+    {
+        var settle = TimeSpan.FromMilliseconds(15);
+        while (!_stopped)
+        {
+            var more = _arrived.WaitOne(settle);
+            List<(TaskCompletionSource<string> Answer, string Key)> wave;
+            lock (_gate)
+            {
+                // a full wave goes at once; a partial one after a moment with no new arrival
+                if (_wave.Count == 0 || (more && _wave.Count < _waveSize))
+                {
+                    continue;
+                }
+                wave = _wave;
+                _wave = [];
+            }
+            Release(wave);
+        }
+        lock (_gate)
+        {
+            foreach (var (answer, _) in _wave)
+            {
+                answer.TrySetCanceled();
+            }
+            _wave.Clear();
+        }
+    }
+
+    private void Release(List<(TaskCompletionSource<string> Answer, string Key)> wave)
+    {
+        Interlocked.Increment(ref _waves);
+        var threads = Math.Min(_releaseThreads, wave.Count);
+        var barrier = new Barrier(threads);
+        for (var t = 0; t < threads; t++)
+        {
+            var share = wave.Where((_, i) => i % threads == t).ToList();
+            new Thread(() =>
+            {
+                // everyone arrives, then everyone answers in the same instant; bounded, so a
+                // thread held by the code under test cannot stop the others
+                barrier.SignalAndWait(TimeSpan.FromSeconds(2));
+                foreach (var (answer, key) in share)
+                {
+                    if (_scenario.Abort.IsCancellationRequested)
+                    {
+                        answer.TrySetCanceled();
+                        continue;
+                    }
+                    if (_failureFor(key) is { } failure)
+                    {
+                        answer.TrySetException(failure);
+                    }
+                    else
+                    {
+                        answer.TrySetResult(FakeFetcher.ValueOf(key));
+                    }
+                }
+            })
+            { IsBackground = true, Name = "kata simultaneous answer" }.Start();
+        }
+    }
+
+    public void Dispose()
+    {
+        _stopped = true;
+        _arrived.Set();
+    }
+}

@@ -1,0 +1,48 @@
+// Mistake: a loop that polls its queue with a short Thread.Sleep while idle: little CPU, but it wakes every few milliseconds and delays every callback.
+using System.Collections.Concurrent;
+
+namespace ConcurrencyKata;
+
+public static class EventLoop
+{
+    public static void Run(Func<Task> main)
+    {
+        ArgumentNullException.ThrowIfNull(main);
+        Run(async () => { await main(); return 0; });
+    }
+
+    public static T Run<T>(Func<Task<T>> main)
+    {
+        ArgumentNullException.ThrowIfNull(main);
+        var previous = SynchronizationContext.Current;
+        var context = new PollContext();
+        SynchronizationContext.SetSynchronizationContext(context);
+        try
+        {
+            var task = main();
+            while (!task.IsCompleted || !context.Queue.IsEmpty)
+            {
+                if (context.Queue.TryDequeue(out var item))
+                {
+                    item.Callback(item.State);
+                }
+                else
+                {
+                    Thread.Sleep(5);
+                }
+            }
+            return task.GetAwaiter().GetResult();
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
+        }
+    }
+
+    private sealed class PollContext : SynchronizationContext
+    {
+        public ConcurrentQueue<(SendOrPostCallback Callback, object? State)> Queue { get; } = new();
+
+        public override void Post(SendOrPostCallback d, object? state) => Queue.Enqueue((d, state));
+    }
+}
