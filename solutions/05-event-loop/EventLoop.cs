@@ -60,7 +60,7 @@ public static class EventLoop
             // The loop has ended, yet something that captured it finishes now (a task main
             // started and did not await). Throwing here would end the process; run it on the
             // thread pool instead, as it would have run with no context at all.
-            base.Post(d, state);
+            ThreadPool.QueueUserWorkItem(static s => s.d(s.state), (d, state), preferLocal: false);
         }
 
         public override void Send(SendOrPostCallback d, object? state)

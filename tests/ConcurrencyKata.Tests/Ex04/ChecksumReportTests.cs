@@ -162,6 +162,30 @@ public sealed class ChecksumReportTests
     }
 
     [Fact]
+    public void When_the_caller_cancels_every_request_is_cancelled_and_the_report_ends()
+    {
+        using var scenario = new Scenario();
+        using var loop = new SingleThreadLoop();
+        using var caller = new CancellationTokenSource();
+        var keys = Keys(4);
+        var fetcher = new ControlledFetcher(scenario);
+
+        var call = loop.Start(() => ChecksumReport.BuildAsync(fetcher, keys, caller.Token));
+        SpinWait.SpinUntil(() => fetcher.CallCount == keys.Count || call.Task.IsCompleted, TimeSpan.FromSeconds(3));
+        scenario.ThrowIfEnded(call.Task);
+        caller.Cancel();
+
+        var error = scenario.Catch(() => call.Task, Patience, "Expected BuildAsync to end soon after the caller cancelled (no document ever arrives).");
+        var deaf = fetcher.Calls.Where(c => !c.SawCancellation).Select(c => c.Key).ToList();
+        scenario.Check(fetcher.CallCount > 0 && deaf.Count == 0, () =>
+            "Expected every request to see the caller's cancellation.\n" +
+            $"Observed: {(fetcher.CallCount == 0 ? "no document was requested" : $"{Explain.List(deaf)} kept a token that was never cancelled")}.\n" +
+            "Look at: pass cancellationToken to every FetchAsync call (and to Task.Run).");
+        scenario.Check(error is OperationCanceledException, () =>
+            $"Expected an OperationCanceledException once the caller cancelled.\nObserved: {Explain.Exception(error)}.");
+    }
+
+    [Fact]
     public void Null_arguments_are_rejected_with_ArgumentNullException()
     {
         using var scenario = new Scenario();

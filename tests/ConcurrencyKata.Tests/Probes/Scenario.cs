@@ -17,8 +17,13 @@ public sealed class Scenario : IDisposable
 
     public InFlightCounter InFlight { get; } = new();
 
-    /// <summary>Cancelled when the test is over or has given up waiting: releases every fake.</summary>
-    public CancellationToken Abort => _abort.Token;
+    public Scenario() => Abort = _abort.Token;
+
+    /// <summary>
+    /// Cancelled when the test is over or has given up waiting: releases every fake. Safe to read
+    /// from any thread at any time, also after the scenario is disposed (a fake answering late).
+    /// </summary>
+    public CancellationToken Abort { get; }
 
     /// <summary>
     /// Runs <paramref name="action"/> on the thread pool (away from the test framework's own

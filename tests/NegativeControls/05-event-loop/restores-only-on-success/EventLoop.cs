@@ -40,7 +40,7 @@ public static class EventLoop
             }
             catch (InvalidOperationException)
             {
-                base.Post(d, state); // the loop has ended
+                ThreadPool.QueueUserWorkItem(static s => s.d(s.state), (d, state), preferLocal: false); // the loop has ended
             }
         }
     }

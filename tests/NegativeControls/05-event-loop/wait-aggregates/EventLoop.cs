@@ -35,6 +35,16 @@ public static class EventLoop
 
     private sealed class QueueContext(BlockingCollection<(SendOrPostCallback, object?)> queue) : SynchronizationContext
     {
-        public override void Post(SendOrPostCallback d, object? state) => queue.Add((d, state));
+        public override void Post(SendOrPostCallback d, object? state)
+        {
+            try
+            {
+                queue.Add((d, state));
+            }
+            catch (InvalidOperationException)
+            {
+                ThreadPool.QueueUserWorkItem(static s => s.d(s.state), (d, state), preferLocal: false); // the loop has ended
+            }
+        }
     }
 }
