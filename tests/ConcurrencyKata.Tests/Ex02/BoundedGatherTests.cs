@@ -64,6 +64,37 @@ public sealed class BoundedGatherTests
     }
 
     [Fact]
+    public void A_fetch_that_never_answers_does_not_hold_back_the_keys_behind_it()
+    {
+        using var scenario = new Scenario();
+        var keys = Keys(9);
+        const int max = 3;
+        var fetcher = new ControlledFetcher(scenario);
+
+        var call = scenario.Start(() => BoundedGather.FetchAllAsync(fetcher, keys, max), () => fetcher.CallCount >= max, Patience, out _);
+        // k0 stays stuck; every other fetch is answered as soon as it starts
+        var deadline = DateTime.UtcNow + Patience;
+        while (fetcher.CallCount < keys.Count && !call.IsCompleted && DateTime.UtcNow < deadline)
+        {
+            foreach (var key in fetcher.Pending.Where(k => k != "k0"))
+            {
+                fetcher.Answer(key);
+            }
+            SpinWait.SpinUntil(() => fetcher.Pending.Any(k => k != "k0") || fetcher.CallCount == keys.Count || call.IsCompleted, TimeSpan.FromMilliseconds(200));
+        }
+        scenario.ThrowIfEnded(call);
+        var started = fetcher.Calls.Select(c => c.Key).ToList();
+        fetcher.AnswerAll(keys);
+
+        scenario.Check(started.Count == keys.Count, () =>
+            $"Expected the other slots to fetch every remaining key while k0 never answers ({keys.Count} keys, limit {max}).\n" +
+            $"Observed: only {Explain.List(started)} started; the keys {Explain.List(keys.Except(started))} waited behind k0.\n" +
+            "Look at: splitting the keys into fixed slices, one per worker, ties each key to a worker in advance: a slow fetch holds back its whole slice. " +
+            "Let every worker take the next key from one shared place (Interlocked.Increment on an index) when it is free.");
+        scenario.Wait(call, Patience, "Expected FetchAllAsync to finish once every fetch had answered.");
+    }
+
+    [Fact]
     public void Values_come_back_in_the_order_of_the_keys()
     {
         using var scenario = new Scenario();
