@@ -81,3 +81,103 @@ public sealed class RepositoryTests
         StubManifest.Load(repository.StubManifestPath).IsPristine(exercise).Should().BeFalse("an added file is a change too");
     }
 }
+
+public sealed class CourseTests
+{
+    private static TempKata Complete()
+        => new TempKata().Exercise("01-async-gather", "Gather").Exercise("02-bounded-gather", "Bounded", track: "threads")
+            .Control("01-async-gather", "one", "wrong one").Control("01-async-gather", "two", "wrong two").Alternative("01-async-gather", "alt", "right")
+            .Control("02-bounded-gather", "one", "wrong one").Control("02-bounded-gather", "two", "wrong two").Alternative("02-bounded-gather", "alt", "right")
+            .WithReadmeTable();
+
+    private static IReadOnlyList<CourseCheck> Failures(TempKata kata) => CourseChecks.Run(kata.Repository).Where(c => !c.Ok).ToList();
+
+    [Fact]
+    public void The_manifest_declares_exercises_with_their_track_files_and_test_namespace()
+    {
+        using var kata = new TempKata().Exercise("01-async-gather", "Gather").Exercise("07-thread-workers", "Workers", track: "threads", files: ["Workers.cs", "Worker/Program.cs"]);
+
+        var exercises = kata.Repository.Exercises;
+
+        exercises.Select(e => e.Id).Should().Equal("01-async-gather", "07-thread-workers");
+        exercises[1].Track.Title.Should().Be("Threads");
+        exercises[1].Files.Should().Equal("Workers.cs", "Worker/Program.cs");
+        exercises[1].TestNamespace.Should().Be("ConcurrencyKata.Tests.Ex07");
+        exercises[1].FilesOnDisk().Should().Equal("Worker/Program.cs", "Workers.cs");
+    }
+
+    [Theory]
+    [InlineData("{ \"tracks\": [{ \"id\": \"async\", \"title\": \"A\" }], \"exercises\": [{ \"id\": \"1\", \"slug\": \"a\", \"title\": \"A\", \"track\": \"async\", \"files\": [\"A.cs\"], \"tests\": \"ConcurrencyKata.Tests.Ex01\" }] }", "two digits")]
+    [InlineData("{ \"tracks\": [{ \"id\": \"async\", \"title\": \"A\" }], \"exercises\": [{ \"id\": \"01\", \"slug\": \"a\", \"title\": \"A\", \"track\": \"gil\", \"files\": [\"A.cs\"], \"tests\": \"ConcurrencyKata.Tests.Ex01\" }] }", "track \"gil\"")]
+    [InlineData("{ \"tracks\": [{ \"id\": \"async\", \"title\": \"A\" }], \"exercises\": [{ \"id\": \"01\", \"slug\": \"a\", \"title\": \"A\", \"track\": \"async\", \"files\": [\"../A.cs\"], \"tests\": \"ConcurrencyKata.Tests.Ex01\" }] }", "relative path")]
+    [InlineData("{ \"tracks\": [", "not valid JSON")]
+    public void A_broken_manifest_is_reported_with_what_is_wrong(string json, string complaint)
+    {
+        using var kata = new TempKata();
+        kata.Write("exercises/course.json", json);
+
+        var act = () => kata.Repository;
+
+        act.Should().Throw<KataException>().WithMessage($"*{complaint}*");
+    }
+
+    [Fact]
+    public void A_complete_course_passes_every_structural_check()
+    {
+        using var kata = Complete();
+
+        Failures(kata).Should().BeEmpty();
+    }
+
+    [Fact]
+    public void A_control_without_its_mistake_line_fails_naming_it()
+    {
+        using var kata = Complete();
+        kata.Write("tests/NegativeControls/01-async-gather/two/Code.cs", "class Wrong {}\n");
+
+        Failures(kata).Should().ContainSingle().Which.What.Should().Contain("NegativeControls/01-async-gather/two").And.Contain("// Mistake:");
+    }
+
+    [Fact]
+    public void An_exercise_with_one_negative_control_fails_naming_it()
+    {
+        using var kata = Complete();
+        Directory.Delete(Path.Combine(kata.Root, "tests/NegativeControls/02-bounded-gather/two"), recursive: true);
+
+        Failures(kata).Should().ContainSingle().Which.What.Should().Be("02-bounded-gather: at least 2 negative controls");
+    }
+
+    [Fact]
+    public void Missing_headings_hints_references_foreign_files_and_a_stale_readme_table_are_each_reported()
+    {
+        using var kata = Complete();
+        kata.Write("exercises/01-async-gather/README.md", "# Gather\n");
+        kata.Write("exercises/02-bounded-gather/HINTS.md", "# Hints\n\nno sections\n");
+        File.Delete(Path.Combine(kata.Root, "solutions/02-bounded-gather/Code.cs"));
+        kata.Control("01-async-gather", "three", "wrong three", file: "Other.cs");
+        kata.Write("tests/AlternativeSolutions/09-gone/alt/Code.cs", "// Approach: orphan\n");
+        kata.Write("README.md", "| # | exercise |\n|---|---|\n| 01 | [Gather](exercises/01-async-gather/README.md) | x |\n");
+
+        Failures(kata).Select(f => f.What).Should().BeEquivalentTo(
+            "01-async-gather: README.md starts with \"# 01 · Gather\"",
+            "02-bounded-gather: HINTS.md has hint sections ## 1, ## 2, ...",
+            "02-bounded-gather: solutions/02-bounded-gather/ holds a reference for exactly the learner's files",
+            "NegativeControls/01-async-gather/three: replaces only files the exercise has",
+            "tests/AlternativeSolutions/09-gone/ belongs to a declared exercise",
+            "README.md's exercise table matches exercises/course.json");
+    }
+
+    [Fact]
+    public void A_snapshot_a_test_needs_must_exist()
+    {
+        using var kata = Complete();
+        kata.Write("tests/ConcurrencyKata.Tests/ConcurrencyKata.Tests.csproj", "<Project />");
+        kata.Write("tests/ConcurrencyKata.Tests/Ex01/GatherTests.cs",
+            "public sealed class GatherTests\n{\n    [Fact]\n    public void Turns_alternate()\n    {\n        Snapshot.Match(new { });\n    }\n}\n");
+
+        Failures(kata).Should().ContainSingle().Which.What.Should().Be("snapshot for GatherTests.Turns_alternate exists");
+
+        kata.Write("tests/ConcurrencyKata.Tests/Ex01/__snapshots__/GatherTests.Turns_alternate.snap", "{}");
+        Failures(kata).Should().BeEmpty();
+    }
+}

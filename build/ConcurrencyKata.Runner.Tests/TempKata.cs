@@ -11,29 +11,64 @@ public sealed class TempKata : IDisposable
         Root = Path.Combine(Path.GetTempPath(), "kata-test-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(Root);
         File.WriteAllText(Path.Combine(Root, KataRepository.SolutionFile), "");
+        WriteManifest();
     }
 
     public string Root { get; }
 
     public KataRepository Repository => new(Root);
 
-    public TempKata Exercise(string id, string title, string stub = "class Stub {}", string solution = "class Solution {}")
+    private readonly List<(string Id, string Slug, string Title, string Track, string[] Files)> _exercises = [];
+
+    /// <summary>
+    /// Adds an exercise <paramref name="id"/> ("01-async-gather"): its manifest entry, a README
+    /// headed "# 01 · Title", a HINTS.md, a stub and a reference (Code.cs unless <paramref name="files"/> says otherwise).
+    /// </summary>
+    public TempKata Exercise(string id, string title, string stub = "class Stub {}", string solution = "class Solution {}", string track = "async", params string[] files)
     {
-        Write($"exercises/{id}/README.md", $"# {title}\n\nText.\n");
-        Write($"exercises/{id}/Code.cs", stub);
-        Write($"solutions/{id}/Code.cs", solution);
+        var number = id[..2];
+        var plainTitle = title.StartsWith(number + " · ", StringComparison.Ordinal) ? title[(number.Length + 3)..] : title;
+        files = files.Length == 0 ? ["Code.cs"] : files;
+        Write($"exercises/{id}/README.md", $"# {number} · {plainTitle}\n\nText.\n");
+        Write($"exercises/{id}/HINTS.md", "# Hints\n\n## 1\nOne.\n\n## 2\nTwo.\n");
+        foreach (var file in files)
+        {
+            Write($"exercises/{id}/{file}", stub);
+            Write($"solutions/{id}/{file}", solution);
+        }
+        _exercises.Add((number, id[3..], plainTitle, track, files));
+        WriteManifest();
         return this;
     }
 
-    public TempKata Control(string exercise, string name, string mistake)
+    /// <summary>Writes a README.md whose exercise table lists the exercises added so far.</summary>
+    public TempKata WithReadmeTable()
     {
-        Write($"tests/NegativeControls/{exercise}/{name}/Code.cs", $"// Mistake: {mistake}\nclass Wrong {{}}\n");
+        Write("README.md", "| # | exercise | you learn |\n|---|---|---|\n" + string.Concat(_exercises.OrderBy(e => e.Id, StringComparer.Ordinal)
+            .Select(e => $"| {e.Id} | [{e.Title}](exercises/{e.Id}-{e.Slug}/README.md) | things |\n")));
         return this;
     }
 
-    public TempKata Alternative(string exercise, string name, string approach)
+    /// <summary>Rewrites exercises/course.json from the exercises added so far.</summary>
+    public void WriteManifest()
     {
-        Write($"tests/AlternativeSolutions/{exercise}/{name}/Code.cs", $"// Approach: {approach}\nclass Right {{}}\n");
+        var entries = _exercises.OrderBy(e => e.Id, StringComparer.Ordinal).Select(e =>
+            $"    {{ \"id\": \"{e.Id}\", \"slug\": \"{e.Slug}\", \"title\": \"{e.Title}\", \"track\": \"{e.Track}\", " +
+            $"\"files\": [{string.Join(", ", e.Files.Select(f => $"\"{f}\""))}], \"tests\": \"ConcurrencyKata.Tests.Ex{e.Id}\" }}");
+        Write("exercises/course.json",
+            "{\n  \"tracks\": [\n    { \"id\": \"async\", \"title\": \"Async\" },\n    { \"id\": \"threads\", \"title\": \"Threads\" }\n  ],\n" +
+            $"  \"exercises\": [\n{string.Join(",\n", entries)}\n  ]\n}}\n");
+    }
+
+    public TempKata Control(string exercise, string name, string mistake, string file = "Code.cs")
+    {
+        Write($"tests/NegativeControls/{exercise}/{name}/{file}", $"// Mistake: {mistake}\nclass Wrong {{}}\n");
+        return this;
+    }
+
+    public TempKata Alternative(string exercise, string name, string approach, string file = "Code.cs")
+    {
+        Write($"tests/AlternativeSolutions/{exercise}/{name}/{file}", $"// Approach: {approach}\nclass Right {{}}\n");
         return this;
     }
 

@@ -18,6 +18,12 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console)
         var clock = Stopwatch.StartNew();
         var judge = new Judge(repository, strict: true);
 
+        Section("course: every exercise declared in exercises/course.json is complete");
+        foreach (var check in CourseChecks.Run(repository))
+        {
+            Check(check.Ok, check.What, check.WhyNot);
+        }
+
         Section("the runner's own tests");
         RunnerSelfTests();
 

@@ -55,7 +55,7 @@ public static class Compare
     /// <summary>Prints the diff of every file of an exercise against the reference.</summary>
     public static void Show(IAnsiConsole console, KataRepository repository, Exercise exercise)
     {
-        var files = KataRepository.SourceFiles(exercise.Directory).Union(KataRepository.SourceFiles(exercise.SolutionDirectory)).Order(StringComparer.Ordinal);
+        var files = exercise.Files.Union(exercise.FilesOnDisk()).Union(KataRepository.SourceFilesUnder(exercise.SolutionDirectory)).Order(StringComparer.Ordinal);
         var any = false;
         foreach (var file in files)
         {

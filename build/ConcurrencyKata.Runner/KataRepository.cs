@@ -1,18 +1,19 @@
-using System.Text.RegularExpressions;
-
 namespace ConcurrencyKata.Runner;
 
-/// <summary>One exercise: its folder in exercises/, its reference in solutions/, its tests' namespace.</summary>
-public sealed record Exercise(string Id, string Number, string Title, string Directory, string SolutionDirectory)
+/// <summary>
+/// One exercise, as <c>exercises/course.json</c> declares it: its folder in exercises/, its
+/// reference in solutions/, its track, the files the learner edits and its tests' namespace.
+/// </summary>
+public sealed record Exercise(string Id, string Number, string Title, Track Track, IReadOnlyList<string> Files, string TestNamespace, string Directory, string SolutionDirectory)
 {
-    /// <summary>The judge keeps an exercise's tests in namespace ConcurrencyKata.Tests.ExNN.</summary>
-    public string TestNamespace => $"ConcurrencyKata.Tests.Ex{Number}";
-
     public string ReadmePath => Path.Combine(Directory, "README.md");
 
     public string HintsPath => Path.Combine(Directory, "HINTS.md");
 
     public bool Owns(string testClassName) => testClassName.StartsWith(TestNamespace + ".", StringComparison.Ordinal);
+
+    /// <summary>The C# files in the exercise's folder now (relative, '/'-separated, subfolders included), declared or not.</summary>
+    public IReadOnlyList<string> FilesOnDisk() => KataRepository.SourceFilesUnder(Directory);
 }
 
 public enum ControlKind
@@ -29,9 +30,14 @@ public enum ControlKind
 /// implementation (negative control) or a different correct one (alternative solution).
 /// Their first "// Mistake:" or "// Approach:" line says what they are.
 /// </summary>
-public sealed record Control(ControlKind Kind, Exercise Exercise, string Name, string Summary)
+public sealed record Control(ControlKind Kind, Exercise Exercise, string Name, string Summary, IReadOnlyList<string> Files)
 {
+    /// <summary>The summary of a control whose files have no "// Mistake:" / "// Approach:" line.</summary>
+    public const string NoSummary = "";
+
     public static string FolderOf(ControlKind kind) => kind == ControlKind.Negative ? "NegativeControls" : "AlternativeSolutions";
+
+    public static string MarkerOf(ControlKind kind) => kind == ControlKind.Negative ? "// Mistake:" : "// Approach:";
 
     /// <summary>The value of -p:KataControl for this control.</summary>
     public string Key => $"{FolderOf(Kind)}/{Exercise.Id}/{Name}";
@@ -40,19 +46,27 @@ public sealed record Control(ControlKind Kind, Exercise Exercise, string Name, s
 }
 
 /// <summary>The kata's folders, found from any directory inside the repository.</summary>
-public sealed partial class KataRepository
+public sealed class KataRepository
 {
     public const string SolutionFile = "ConcurrencyKata.sln";
 
     public KataRepository(string root)
     {
         Root = Path.GetFullPath(root);
-        Exercises = DiscoverExercises();
+        Course = CourseManifest.Load(CourseManifestPath);
+        Exercises = Course.Exercises.Select(e => new Exercise(
+            e.Folder, e.Id, e.Title, Course.Tracks.First(t => t.Id == e.Track), e.Files, e.Tests,
+            Path.Combine(ExercisesDirectory, e.Folder), Path.Combine(SolutionsDirectory, e.Folder))).ToList();
     }
 
     public string Root { get; }
 
+    /// <summary>What exercises/course.json declares.</summary>
+    public CourseManifest Course { get; }
+
     public IReadOnlyList<Exercise> Exercises { get; }
+
+    public string CourseManifestPath => Path.Combine(ExercisesDirectory, CourseManifest.FileName);
 
     public string ExercisesDirectory => Path.Combine(Root, "exercises");
 
@@ -106,71 +120,37 @@ public sealed partial class KataRepository
             }
             foreach (var controlDir in System.IO.Directory.GetDirectories(dir).Order(StringComparer.Ordinal))
             {
-                controls.Add(new Control(kind, exercise, Path.GetFileName(controlDir), ReadSummary(controlDir, kind == ControlKind.Negative ? "// Mistake:" : "// Approach:")));
+                controls.Add(new Control(kind, exercise, Path.GetFileName(controlDir), ReadSummary(controlDir, Control.MarkerOf(kind)), SourceFilesUnder(controlDir)));
             }
         }
         return controls;
     }
 
-    /// <summary>The C# files a learner edits in an exercise folder (relative names).</summary>
-    public static IReadOnlyList<string> SourceFiles(string directory)
+    /// <summary>Every .cs file under <paramref name="directory"/>, relative and '/'-separated, bin/ and obj/ left out.</summary>
+    public static IReadOnlyList<string> SourceFilesUnder(string directory)
         => System.IO.Directory.Exists(directory)
-            ? System.IO.Directory.GetFiles(directory, "*.cs").Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToList()
+            ? System.IO.Directory.GetFiles(directory, "*.cs", SearchOption.AllDirectories)
+                .Select(f => Path.GetRelativePath(directory, f).Replace('\\', '/'))
+                .Where(f => !f.StartsWith("bin/", StringComparison.Ordinal) && !f.StartsWith("obj/", StringComparison.Ordinal))
+                .Order(StringComparer.Ordinal)
+                .ToList()
             : [];
 
     public string Relative(string path) => Path.GetRelativePath(Root, path).Replace('\\', '/');
 
-    private List<Exercise> DiscoverExercises()
-    {
-        if (!System.IO.Directory.Exists(ExercisesDirectory))
-        {
-            return [];
-        }
-        return System.IO.Directory.GetDirectories(ExercisesDirectory)
-            .Select(d => (Dir: d, Match: ExerciseFolder().Match(Path.GetFileName(d))))
-            .Where(x => x.Match.Success)
-            .OrderBy(x => x.Match.Groups["n"].Value, StringComparer.Ordinal)
-            .Select(x =>
-            {
-                var id = Path.GetFileName(x.Dir);
-                return new Exercise(id, x.Match.Groups["n"].Value, ReadTitle(x.Dir, id), x.Dir, Path.Combine(SolutionsDirectory, id));
-            })
-            .ToList();
-    }
-
-    private static string ReadTitle(string dir, string id)
-    {
-        var readme = Path.Combine(dir, "README.md");
-        if (File.Exists(readme))
-        {
-            var heading = File.ReadLines(readme).FirstOrDefault(l => l.StartsWith("# ", StringComparison.Ordinal));
-            if (heading is not null)
-            {
-                // "# 01 · Gather: ..." -> "Gather: ..." (the number has its own column)
-                return NumberPrefix().Replace(heading[2..].Trim(), "");
-            }
-        }
-        return id[3..].Replace('-', ' ');
-    }
-
     private static string ReadSummary(string controlDir, string marker)
     {
-        foreach (var file in System.IO.Directory.GetFiles(controlDir, "*.cs").Order(StringComparer.Ordinal))
+        foreach (var file in SourceFilesUnder(controlDir))
         {
-            var line = File.ReadLines(file).FirstOrDefault(l => l.TrimStart().StartsWith(marker, StringComparison.Ordinal));
+            var line = File.ReadLines(Path.Combine(controlDir, file)).FirstOrDefault(l => l.TrimStart().StartsWith(marker, StringComparison.Ordinal));
             if (line is not null)
             {
                 return line.Trim()[marker.Length..].Trim();
             }
         }
-        return $"(no '{marker}' line)";
+        return Control.NoSummary;
     }
 
-    [GeneratedRegex(@"^\d{2}\s*[·.:-]\s*")]
-    private static partial Regex NumberPrefix();
-
-    [GeneratedRegex(@"^(?<n>\d{2})-[a-z0-9-]+$")]
-    private static partial Regex ExerciseFolder();
 }
 
 /// <summary>An error the learner or maintainer can fix; shown as a message, not a stack trace.</summary>

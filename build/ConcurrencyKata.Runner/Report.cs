@@ -74,14 +74,24 @@ public sealed class Report(IAnsiConsole console, KataRepository repository)
         table.AddColumn("exercise");
         table.AddColumn("status");
         table.AddColumn(new TableColumn("checks").RightAligned());
-        foreach (var grade in grades)
+        // grouped by track (async, threads, processes), each under a row of its own
+        foreach (var track in grades.GroupBy(g => g.Exercise.Track))
         {
-            var checks = grade.Checks.Count == 0 ? "-" : $"{grade.Passing}/{grade.Checks.Count}";
+            var trackDone = track.Count(g => g.IsDone);
             table.AddRow(
-                new Markup(Markup.Escape(grade.Exercise.Number)),
-                new Markup(Markup.Escape(grade.Exercise.Title)),
-                new Markup(StatusMarkup(grade.Status)),
-                new Markup(checks));
+                new Markup(""),
+                new Markup($"[bold]{Markup.Escape(track.Key.Title)}[/] [grey]({trackDone} of {track.Count()})[/]"),
+                new Markup(""),
+                new Markup(""));
+            foreach (var grade in track)
+            {
+                var checks = grade.Checks.Count == 0 ? "-" : $"{grade.Passing}/{grade.Checks.Count}";
+                table.AddRow(
+                    new Markup(Markup.Escape(grade.Exercise.Number)),
+                    new Markup("  " + Markup.Escape(grade.Exercise.Title)),
+                    new Markup(StatusMarkup(grade.Status)),
+                    new Markup(checks));
+            }
         }
         console.Write(table);
     }

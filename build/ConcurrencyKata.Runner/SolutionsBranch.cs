@@ -42,7 +42,8 @@ public static class SolutionsBranch
             foreach (var exercise in repository.Exercises)
             {
                 // the committed reference, not whatever is in the working tree
-                var listing = Git.Run(root, "ls-tree", head, $"solutions/{exercise.Id}/");
+                var prefix = $"solutions/{exercise.Id}/";
+                var listing = Git.Run(root, "ls-tree", "-r", head, prefix);
                 foreach (var line in listing.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
                 {
                     // <mode> blob <sha>\t<path>
@@ -53,7 +54,7 @@ public static class SolutionsBranch
                     {
                         continue;
                     }
-                    var target = $"exercises/{exercise.Id}/{Path.GetFileName(path)}";
+                    var target = $"exercises/{exercise.Id}/{path[prefix.Length..]}"; // subfolders kept
                     Expect(Git.Run(root, env, "update-index", "--add", "--cacheinfo", $"{meta[0]},{meta[2]},{target}"), "update-index");
                     replaced++;
                 }

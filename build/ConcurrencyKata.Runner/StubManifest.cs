@@ -29,13 +29,13 @@ public sealed class StubManifest(IReadOnlyDictionary<string, string> hashes)
         return new StubManifest(hashes);
     }
 
-    /// <summary>Hashes the .cs files of every exercise folder as they are now.</summary>
+    /// <summary>Hashes the .cs files of every exercise folder as they are now (subfolders included).</summary>
     public static StubManifest Compute(KataRepository repository)
     {
         var hashes = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var exercise in repository.Exercises)
         {
-            foreach (var file in KataRepository.SourceFiles(exercise.Directory))
+            foreach (var file in exercise.FilesOnDisk())
             {
                 hashes[$"{exercise.Id}/{file}"] = Hash(Path.Combine(exercise.Directory, file));
             }
@@ -50,7 +50,7 @@ public sealed class StubManifest(IReadOnlyDictionary<string, string> hashes)
     public bool IsPristine(Exercise exercise)
     {
         var expected = Hashes.Where(h => h.Key.StartsWith(exercise.Id + "/", StringComparison.Ordinal)).ToList();
-        var actual = KataRepository.SourceFiles(exercise.Directory);
+        var actual = exercise.FilesOnDisk();
         if (expected.Count == 0 || expected.Count != actual.Count)
         {
             return false;
