@@ -1,6 +1,6 @@
 @echo off
-rem ConcurrencyKata: build.cmd [target] [--exercise=NN] [--level=N] [--force]
-rem Same targets as ./build.sh: test (default), watch, hint, compare, solutions-branch, ci, lock-stubs, coverage, clean, help.
+rem ConcurrencyKata: build.cmd [target] [--parameter=value ...]
+rem `build.cmd help` lists the targets (the kata runner's table: build/ConcurrencyKata.Runner/Commands.cs).
 setlocal
 cd /d "%~dp0"
 where dotnet >nul 2>nul

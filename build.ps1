@@ -1,6 +1,6 @@
 #!/usr/bin/env pwsh
-# ConcurrencyKata: .\build.ps1 [target] [--exercise=NN] [--level=N] [--force]
-# Same targets as ./build.sh: test (default), watch, hint, compare, solutions-branch, ci, lock-stubs, coverage, clean, help.
+# ConcurrencyKata: .\build.ps1 [target] [--parameter=value ...]
+# `.\build.ps1 help` lists the targets (the kata runner's table: build/ConcurrencyKata.Runner/Commands.cs).
 $ErrorActionPreference = 'Stop'
 Set-Location -LiteralPath $PSScriptRoot
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# ConcurrencyKata: ./build.sh [target] [--exercise=NN] [--level=N] [--force]
-# Targets: test (default), watch, hint, compare, solutions-branch, ci, lock-stubs, coverage, clean, help.
+# ConcurrencyKata: ./build.sh [target] [--parameter=value ...]
+# `./build.sh help` lists the targets (the kata runner's table: build/ConcurrencyKata.Runner/Commands.cs).
 set -euo pipefail
 cd "$(dirname "$0")"
 

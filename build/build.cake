@@ -2,25 +2,30 @@
 // logic lives in build/ConcurrencyKata.Runner (C#, with its own tests); this file wires targets
 // to it and does the plain build work.
 //
-//   ./build.sh [target] [--exercise=NN] [--level=N] [--force]
+//   ./build.sh [target] [--parameter=value ...]     (./build.sh help lists them)
 //
 var target = Argument("target", "test");
-var exercise = Argument("exercise", "");
-var level = Argument("level", "");
-var force = HasArgument("force");
 
 var root = MakeAbsolute(Directory(".."));
 var runnerProject = root.CombineWithFilePath("build/ConcurrencyKata.Runner/ConcurrencyKata.Runner.csproj");
 var runnerDll = root.CombineWithFilePath("build/ConcurrencyKata.Runner/bin/Debug/net10.0/kata.dll");
-var judgeProject = root.CombineWithFilePath("tests/ConcurrencyKata.Tests/ConcurrencyKata.Tests.csproj");
 var exitCode = 0;
 
-// Runs the kata runner with the console attached (so colours and Ctrl+C work) and remembers its exit code.
-void Kata(string command, params string[] extra)
+// Cake's own options, not the runner's.
+var cakeOptions = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "target", "verbosity", "no-report", "dryrun", "description", "tree", "showdescription", "exclusive" };
+
+// Runs the kata runner with the console attached (so colours and Ctrl+C work), forwarding every
+// --parameter it was given, and remembers its exit code.
+void Kata(string command)
 {
     var args = new ProcessArgumentBuilder().Append(runnerDll.FullPath).Append(command);
-    if (!string.IsNullOrEmpty(exercise)) args.Append("--exercise=" + exercise);
-    foreach (var e in extra) args.Append(e);
+    foreach (var (name, values) in Context.Arguments.GetArguments().Where(a => !cakeOptions.Contains(a.Key)))
+    {
+        foreach (var value in values)
+        {
+            args.Append(string.IsNullOrEmpty(value) || value == "true" ? $"--{name}" : $"--{name}={value}");
+        }
+    }
     exitCode = StartProcess("dotnet", new ProcessSettings { Arguments = args, WorkingDirectory = root });
 }
 
@@ -48,93 +53,13 @@ Task("runner")
     .Description("Builds the kata runner that grades and reports (with warnings as errors under ci).")
     .Does(() => BuildQuietly(runnerProject, strict: target == "ci"));
 
-Task("test")
-    .Description("Grades your exercises: progress, then the first unfinished one. --exercise=NN focuses on one.")
+// Every target is a command of the runner: its name and parameters are forwarded as they are,
+// and `help` lists the targets from the runner's own table (build/ConcurrencyKata.Runner/Commands.cs).
+Task("kata")
     .IsDependentOn("runner")
-    .Does(() => Kata("grade"));
+    .Does(() => Kata(target));
 
-Task("watch")
-    .Description("Re-runs the checks whenever you save a file in exercises/. --exercise=NN focuses on one.")
-    .IsDependentOn("runner")
-    .Does(() => Kata("watch"));
-
-Task("hint")
-    .Description("Shows one more hint for --exercise=NN each time (or up to --level=N).")
-    .IsDependentOn("runner")
-    .Does(() => Kata("hint", string.IsNullOrEmpty(level) ? Array.Empty<string>() : new[] { "--level=" + level }));
-
-Task("compare")
-    .Description("Diffs your files for --exercise=NN against the reference, once it passes (--force to look anyway).")
-    .IsDependentOn("runner")
-    .Does(() => Kata("compare", force ? new[] { "--force" } : Array.Empty<string>()));
-
-Task("solutions-branch")
-    .Description("Creates/refreshes a local branch 'solutions' with the reference code in exercises/ (git diff solutions).")
-    .IsDependentOn("runner")
-    .Does(() => Kata("solutions-branch"));
-
-Task("ci")
-    .Description("Maintainers: strict build; solutions pass, stubs fail, negative controls are rejected.")
-    .IsDependentOn("runner")
-    .Does(() => Kata("ci")); // the runner builds every other project with warnings as errors, and reports a failure as a check
-
-Task("lock-stubs")
-    .Description("Maintainers: records the stubs' hashes in exercises/stubs.sha256 after changing a stub.")
-    .IsDependentOn("runner")
-    .Does(() => Kata("lock-stubs"));
-
-// Only the reference solutions are measured: instrumenting the support project's CPU loops
-// (CpuWork.Spin) would slow them down so much that the timing checks could not pass.
-Task("coverage")
-    .Description("Runs the judge against the reference solutions with coverlet and prints a summary.")
-    .IsDependentOn("runner")
-    .Does(() =>
-    {
-        var results = root.Combine(".kata/coverage");
-        CleanDirectory(results);
-        DotNetTest(judgeProject.FullPath, new DotNetTestSettings
-        {
-            NoLogo = true,
-            Verbosity = DotNetVerbosity.Quiet,
-            Collectors = new[] { "XPlat Code Coverage" },
-            ResultsDirectory = results,
-            MSBuildSettings = new DotNetMSBuildSettings().WithProperty("KataImpl", "solutions"),
-            EnvironmentVariables = new Dictionary<string, string> { ["SNAPSHOOTER_STRICT_MODE"] = "true" }, // as the judge runs: a missing snapshot fails
-            ArgumentCustomization = a => a.Append("--").Append("DataCollectionRunSettings.DataCollectors.DataCollector.Configuration.Include=[ConcurrencyKata.Solutions]*"),
-        });
-        Kata("coverage-summary", "--results=" + results.FullPath);
-    });
-
-Task("clean")
-    .Description("Deletes build outputs (bin/, obj/) and the runner's state (.kata/).")
-    .Does(() =>
-    {
-        CleanDirectories(root.FullPath + "/**/bin");
-        CleanDirectories(root.FullPath + "/**/obj");
-        if (DirectoryExists(root.Combine(".kata"))) DeleteDirectory(root.Combine(".kata"), new DeleteDirectorySettings { Recursive = true, Force = true });
-        Console.WriteLine("Clean: bin/, obj/ and .kata/ removed.");
-    });
-
-Task("help")
-    .Description("Lists the targets and their parameters.")
-    .Does(() =>
-    {
-        var cmd = EnvironmentVariable("KATA_COMMAND") ?? "./build.sh";
-        Console.WriteLine($"Usage: {cmd} [target] [--exercise=NN] [--level=N] [--force]");
-        Console.WriteLine("");
-        foreach (var task in Tasks.Where(t => t.Name != "runner"))
-        {
-            Console.WriteLine($"  {task.Name,-17} {task.Description}");
-        }
-        Console.WriteLine("");
-        Console.WriteLine("Parameters:");
-        Console.WriteLine("  --exercise=NN     an exercise by number (01), name (async-gather) or folder (01-async-gather)");
-        Console.WriteLine("  --level=N         hint: show hints 1..N");
-        Console.WriteLine("  --force           compare: show the reference before the exercise passes");
-        Console.WriteLine("Environment: NO_COLOR=1 turns colour off.");
-    });
-
-RunTarget(target);
+RunTarget("kata");
 
 if (exitCode != 0)
 {

@@ -104,9 +104,10 @@ public sealed class ParsingTests
             """;
         var result = new ProcessResult(1, output, false, TimeSpan.Zero);
 
-        var reason = Judge.DescribeAbort(result, outcomesRead: 3);
+        var abort = Judge.AbortOf(result, outcomesRead: 3);
 
-        reason.Should().Contain("hung").And.Contain("ConcurrencyKata.Tests.Ex01.AsyncGatherTests.A_thousand").And.Contain(".Result");
+        abort.Should().Be(new Abort(AbortKind.Hung, "ConcurrencyKata.Tests.Ex01.AsyncGatherTests.A_thousand"));
+        Report.Explain(abort!).Should().StartWith("hung").And.Contain("ConcurrencyKata.Tests.Ex01.AsyncGatherTests.A_thousand").And.Contain(".Result");
     }
 
     [Fact]
@@ -114,12 +115,15 @@ public sealed class ParsingTests
     {
         var result = new ProcessResult(1, "The active Test Run was aborted because the host process exited unexpectedly.\nThe test running when the crash occurred: \nConcurrencyKata.Tests.Ex02.X.Y\n", false, TimeSpan.Zero);
 
-        Judge.DescribeAbort(result, outcomesRead: 0).Should().StartWith("crashed").And.Contain("ConcurrencyKata.Tests.Ex02.X.Y");
+        var abort = Judge.AbortOf(result, outcomesRead: 0);
+
+        abort.Should().Be(new Abort(AbortKind.Crashed, "ConcurrencyKata.Tests.Ex02.X.Y"));
+        Report.Explain(abort!).Should().StartWith("crashed").And.Contain("ConcurrencyKata.Tests.Ex02.X.Y");
     }
 
     [Fact]
     public void A_complete_run_has_no_abort_reason()
-        => Judge.DescribeAbort(new ProcessResult(1, "Failed!  - Failed: 2, Passed: 5", false, TimeSpan.Zero), outcomesRead: 7).Should().BeNull();
+        => Judge.AbortOf(new ProcessResult(1, "Failed!  - Failed: 2, Passed: 5", false, TimeSpan.Zero), outcomesRead: 7).Should().BeNull();
 
     [Fact]
     public void Hints_are_the_numbered_sections_of_hints_md()

@@ -19,7 +19,7 @@ public sealed class WorkflowTests
             Outcome("Ex02", "One", Runner.Outcome.Passed),
             Outcome("Ex02", "Two", Runner.Outcome.Failed, "Expected x"),
             Outcome("Ex03", "One", Runner.Outcome.Failed, "System.NotImplementedException : todo"),
-        ], null);
+        ], []);
 
         var grades = Grading.Grade(exercises, run, e => e.Number == "03" || e.Number == "02" && false);
 
@@ -31,7 +31,7 @@ public sealed class WorkflowTests
     public void A_run_that_hung_in_an_exercise_does_not_count_as_passed()
     {
         using var kata = new TempKata().Exercise("01-a", "A");
-        var run = new TestRun([Outcome("Ex01", "One", Runner.Outcome.Passed)], "hung: ConcurrencyKata.Tests.Ex01.SomeTests.Two ran for more than 45 s");
+        var run = new TestRun([Outcome("Ex01", "One", Runner.Outcome.Passed)], [new Abort(AbortKind.Hung, "ConcurrencyKata.Tests.Ex01.SomeTests.Two")]);
 
         Grading.Grade(kata.Repository.Exercises[0], run, pristine: false).Status.Should().Be(Status.Failing);
     }
@@ -45,7 +45,7 @@ public sealed class WorkflowTests
         [
             Outcome("Ex01", "Every_fetch_starts", Runner.Outcome.Failed, "Expected all 8 fetches.\nObserved: 1 of 8.\n\ntimeline: 8 operation(s)\nverdict: sequential: one operation at a time, on 1 thread"),
             Outcome("Ex01", "Order_is_kept", Runner.Outcome.Passed),
-        ], null);
+        ], []);
         var grades = Grading.Grade(repository.Exercises, run, _ => false);
         var writer = new StringWriter();
         var report = new Report(Terminal.Create(writer, colour: false), repository);
@@ -138,5 +138,67 @@ public sealed class WorkflowTests
 
         new HintProgress(Path.Combine(kata.Root, ".kata", "hints.json")).Seen(first).Should().Be(2);
         progress.Seen(second).Should().Be(0);
+    }
+}
+
+public sealed class CommandTests
+{
+    private static (int Code, string Output) Run(TempKata kata, params string[] args)
+    {
+        var writer = new StringWriter();
+        var code = Commands.Run([.. args, $"--root={kata.Root}"], Terminal.Create(writer, colour: false));
+        return (code, writer.ToString());
+    }
+
+    [Fact]
+    public void Help_lists_every_command_of_the_table_with_its_parameters()
+    {
+        using var kata = new TempKata().Exercise("01-a", "A");
+
+        var (code, output) = Run(kata, "help");
+
+        code.Should().Be(0);
+        foreach (var command in Commands.All)
+        {
+            output.Should().Contain($"  {command.Name} ").And.Contain(command.Summary);
+            foreach (var parameter in command.Parameters)
+            {
+                output.Should().Contain(parameter.Usage);
+            }
+        }
+        output.Should().Contain("For maintainers:");
+    }
+
+    [Fact]
+    public void An_unknown_target_says_so_and_points_at_help()
+    {
+        using var kata = new TempKata().Exercise("01-a", "A");
+
+        var (code, output) = Run(kata, "bogus");
+
+        code.Should().Be(2);
+        output.Should().Contain("Unknown target 'bogus'").And.Contain("help");
+    }
+
+    [Fact]
+    public void A_command_that_needs_an_exercise_says_how_to_name_one()
+    {
+        using var kata = new TempKata().Exercise("01-a", "A");
+
+        var (code, output) = Run(kata, "hint");
+
+        code.Should().Be(2);
+        output.Should().Contain("--exercise=01");
+    }
+
+    [Fact]
+    public void List_prints_the_exercises_of_the_manifest_with_their_track()
+    {
+        using var kata = new TempKata().Exercise("01-a", "A").Exercise("07-b", "B", track: "threads");
+
+        var (code, output) = Run(kata, "list");
+
+        code.Should().Be(0);
+        output.Should().Contain("01-a\tasync\tA").And.Contain("07-b\tthreads\tB");
     }
 }

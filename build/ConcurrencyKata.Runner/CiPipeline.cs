@@ -69,7 +69,7 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console)
                 continue;
             }
             var rejectedBy = run.For(control.Exercise).Where(o => o.Outcome == Outcome.Failed).ToList();
-            var hung = Grading.HungIn(run, control.Exercise) || (run.Aborted is not null && rejectedBy.Count == 0);
+            var hung = Grading.HungIn(run, control.Exercise) || (run.WasAborted && rejectedBy.Count == 0);
             var detail = hung
                 ? "hung (the test host was stopped)"
                 : rejectedBy.Count > 0 ? $"rejected by: {string.Join("; ", rejectedBy.Select(r => r.Check))}" : "";
@@ -87,8 +87,8 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console)
             }
             var outcomes = run.For(control.Exercise).ToList();
             var failed = outcomes.Where(o => o.Outcome != Outcome.Passed).ToList();
-            Check(outcomes.Count > 0 && failed.Count == 0 && run.Aborted is null, $"{control.ShortName} ({control.Summary}) [{took.Elapsed.TotalSeconds:0.0} s]",
-                run.Aborted ?? (outcomes.Count == 0
+            Check(outcomes.Count > 0 && failed.Count == 0 && !run.WasAborted, $"{control.ShortName} ({control.Summary}) [{took.Elapsed.TotalSeconds:0.0} s]",
+                run.WasAborted ? string.Join("\n", run.Aborts.Select(Report.Explain)) : (outcomes.Count == 0
                     ? "no check ran"
                     : "the judge rejects a correct implementation:\n" + string.Join("\n", failed.Select(f => $"{f.Check}: {Grading.CleanMessage(f.Message)}"))));
         }
@@ -142,9 +142,9 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console)
 
     private void ReportAbort(TestRun run)
     {
-        if (run.Aborted is not null)
+        foreach (var abort in run.Aborts)
         {
-            Check(false, "the test run completed", run.Aborted);
+            Check(false, "the test run completed", Report.Explain(abort));
         }
     }
 

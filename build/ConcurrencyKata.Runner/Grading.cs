@@ -48,9 +48,8 @@ public static class Grading
         return new ExerciseGrade(exercise, status, checks);
     }
 
-    /// <summary>The exercise a hung run was in, when the abort message names one of its tests.</summary>
-    public static bool HungIn(TestRun run, Exercise exercise)
-        => run.Aborted is not null && run.Aborted.Contains(exercise.TestNamespace + ".", StringComparison.Ordinal);
+    /// <summary>Whether the run ended early in one of the exercise's tests (a hang or crash that names it).</summary>
+    public static bool HungIn(TestRun run, Exercise exercise) => run.Aborts.Any(a => a.In(exercise));
 
     /// <summary>The check's message without the exception type prefix xunit adds, e.g. "System.NotImplementedException : ".</summary>
     public static string CleanMessage(string message)

@@ -125,7 +125,7 @@ public sealed partial class Judge(KataRepository repository, bool strict = false
         IReadOnlyCollection<Exercise> scope = only ?? repository.Exercises;
         var run = TestOnce(variant, only, stopAtFirstFailure: false);
         var excluded = new List<Exercise>();
-        while (run.Aborted is not null
+        while (run.WasAborted
                && scope.FirstOrDefault(e => !excluded.Contains(e) && Grading.HungIn(run, e)) is { } culprit)
         {
             excluded.Add(culprit);
@@ -137,7 +137,7 @@ public sealed partial class Judge(KataRepository repository, bool strict = false
             var rerun = TestOnce(variant, remaining, stopAtFirstFailure: false);
             run = new TestRun(
                 [.. run.Outcomes.Where(o => !remaining.Any(e => e.Owns(o.ClassName))), .. rerun.Outcomes],
-                rerun.Aborted is null ? run.Aborted : run.Aborted + "\n" + rerun.Aborted);
+                [.. run.Aborts, .. rerun.Aborts]);
         }
         return run;
     }
@@ -180,35 +180,32 @@ public sealed partial class Judge(KataRepository repository, bool strict = false
                 .Select(name => new TestOutcome(name[..name.LastIndexOf('.')], name[(name.LastIndexOf('.') + 1)..], Outcome.Failed,
                     "(the run stopped at this first failure)", "", TimeSpan.Zero))
                 .ToList();
-            return new TestRun(failed, null);
+            return new TestRun(failed, []);
         }
         var outcomes = File.Exists(trx) ? TrxReader.Read(trx) : [];
-        return new TestRun(outcomes, DescribeAbort(result, outcomes.Count));
+        return new TestRun(outcomes, AbortOf(result, outcomes.Count) is { } abort ? [abort] : []);
     }
 
-    /// <summary>Why a run ended early, in a learner's words; null when it ran to the end.</summary>
-    internal static string? DescribeAbort(ProcessResult result, int outcomesRead)
+    /// <summary>Why a run ended early, read from the test host's output; null when it ran to the end.</summary>
+    internal static Abort? AbortOf(ProcessResult result, int outcomesRead)
     {
         if (result.TimedOut)
         {
-            return $"the test run did not finish within {RunTimeout.TotalMinutes:0} minutes and was stopped.";
+            return new Abort(AbortKind.TimedOut);
         }
         var running = RunningTest().Match(result.Output);
-        var name = running.Success ? running.Groups["name"].Value.Trim() : "a test";
+        var name = running.Success ? running.Groups["name"].Value.Trim() : null;
         if (HangDetected().IsMatch(result.Output))
         {
-            return $"hung: {name} ran for more than {HangTimeout.TotalSeconds:0} s and the test host was stopped. " +
-                   "This is usually thread-pool starvation: many threads each blocked in .Result or .Wait(), " +
-                   "so nothing is left to run the work they wait for. Await instead of blocking.";
+            return new Abort(AbortKind.Hung, name);
         }
         if (Crashed().IsMatch(result.Output))
         {
-            return $"crashed: the test host died while running {name} (for example a StackOverflowException, " +
-                   "or an unhandled exception on a thread of your own).";
+            return new Abort(AbortKind.Crashed, name);
         }
         if (result.ExitCode != 0 && outcomesRead == 0)
         {
-            return "the test host ended before reporting any result:\n" + LastLines(result.Output, 20);
+            return new Abort(AbortKind.EndedEarly, null, LastLines(result.Output, 20));
         }
         return null;
     }

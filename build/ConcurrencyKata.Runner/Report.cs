@@ -7,6 +7,22 @@ public sealed class Report(IAnsiConsole console, KataRepository repository)
 {
     private const int MaxMessageLines = 60;
 
+    /// <summary>Why a run ended early, in the learner's words: the one place these words are written.</summary>
+    public static string Explain(Abort abort)
+    {
+        var name = abort.Test ?? "a test";
+        return abort.Kind switch
+        {
+            AbortKind.TimedOut => "the test run did not finish in time and was stopped.",
+            AbortKind.Hung => $"hung: {name} ran for more than {Judge.HangTimeout.TotalSeconds:0} s and the test host was stopped. " +
+                              "This is usually thread-pool starvation: many threads each blocked in .Result or .Wait(), " +
+                              "so nothing is left to run the work they wait for. Await instead of blocking.",
+            AbortKind.Crashed => $"crashed: the test host died while running {name} (for example a StackOverflowException, " +
+                                 "or an exception thrown on a thread with nobody to catch it: a callback of yours, or an event loop's Post).",
+            _ => "the test host ended before reporting any result:\n" + abort.Output,
+        };
+    }
+
     public void Tampered(IReadOnlyList<string> changedFiles)
     {
         if (changedFiles.Count == 0)
@@ -109,9 +125,9 @@ public sealed class Report(IAnsiConsole console, KataRepository repository)
         };
         console.MarkupLine($"[bold]{heading}: {Markup.Escape(exercise.Number)} {Markup.Escape(exercise.Title)}[/]  [grey]({Markup.Escape(repository.Relative(exercise.Directory))}/)[/]");
 
-        if (Grading.HungIn(run, exercise) || (grade.Status != Status.Passed && run.Aborted is not null))
+        foreach (var abort in run.Aborts.Where(a => a.In(exercise) || (grade.Status != Status.Passed && a.Test is null)))
         {
-            console.MarkupLine($"  [red]{Markup.Escape(run.Aborted!)}[/]");
+            console.MarkupLine($"  [red]{Markup.Escape(Explain(abort))}[/]");
         }
 
         var failures = grade.Failures.ToList();

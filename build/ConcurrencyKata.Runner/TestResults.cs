@@ -31,9 +31,38 @@ public sealed record TestOutcome(string ClassName, string MethodName, Outcome Ou
     }
 }
 
-/// <summary>What one run of the judge produced: the outcomes, and why the run ended early if it did.</summary>
-public sealed record TestRun(IReadOnlyList<TestOutcome> Outcomes, string? Aborted)
+/// <summary>How a test run ended before it finished.</summary>
+public enum AbortKind
 {
+    /// <summary>The whole run took longer than the runner allows.</summary>
+    TimedOut,
+
+    /// <summary>One test ran longer than the hang timeout; the test host was stopped.</summary>
+    Hung,
+
+    /// <summary>The test host died (a StackOverflowException, an exception on a thread of its own).</summary>
+    Crashed,
+
+    /// <summary>The test host ended before reporting anything.</summary>
+    EndedEarly,
+}
+
+/// <summary>
+/// Why a run ended early, as a value: the kind, the test that was running (its full name) when
+/// the host knew it, and the tail of the output for <see cref="AbortKind.EndedEarly"/>. The words
+/// for the learner are written in one place: <see cref="Report.Explain"/>.
+/// </summary>
+public sealed record Abort(AbortKind Kind, string? Test = null, string? Output = null)
+{
+    /// <summary>Whether the test that was running belongs to <paramref name="exercise"/>.</summary>
+    public bool In(Exercise exercise) => Test is not null && exercise.Owns(Test[..Math.Max(0, Test.LastIndexOf('.'))]);
+}
+
+/// <summary>What one run of the judge produced: the outcomes, and why the run ended early if it did (one reason per early end).</summary>
+public sealed record TestRun(IReadOnlyList<TestOutcome> Outcomes, IReadOnlyList<Abort> Aborts)
+{
+    public bool WasAborted => Aborts.Count > 0;
+
     public IEnumerable<TestOutcome> For(Exercise exercise) => Outcomes.Where(o => exercise.Owns(o.ClassName));
 }
 
