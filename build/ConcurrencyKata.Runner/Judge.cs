@@ -47,7 +47,35 @@ public sealed partial class Judge(KataRepository repository, bool strict = false
         var args = new List<string> { "build", repository.JudgeProject };
         args.AddRange(variant.Properties.Select(p => $"-p:{p}"));
         args.Add($"-p:TreatWarningsAsErrors={(strict ? "true" : "false")}");
+        var implementation = variant == Variant.Exercises ? repository.ExercisesDirectory : repository.SolutionsDirectory;
+        if (RestoreIsCurrent(repository.Root, [
+                Path.Combine(Path.GetDirectoryName(repository.JudgeProject)!, "obj", variant.Name, "project.assets.json"),
+                Path.Combine(implementation, "obj", "project.assets.json"),
+                Path.Combine(repository.Root, "support", "ConcurrencyKata.Support", "obj", "project.assets.json"),
+            ]))
+        {
+            args.Add("--no-restore"); // a restore costs seconds even when it has nothing to do
+        }
         return DotnetBuild(args, AssemblyPath(variant));
+    }
+
+    /// <summary>
+    /// Whether every given project.assets.json exists and is newer than everything that decides
+    /// what a restore produces (every .csproj, the props files, global.json): then restoring again
+    /// would change nothing, and the build can skip it.
+    /// </summary>
+    internal static bool RestoreIsCurrent(string root, IReadOnlyList<string> assetsFiles)
+    {
+        if (assetsFiles.Any(a => !File.Exists(a)))
+        {
+            return false;
+        }
+        var oldestAssets = assetsFiles.Min(File.GetLastWriteTimeUtc);
+        var inputs = Directory.EnumerateFiles(root, "*.csproj", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                        && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Concat(new[] { "Directory.Build.props", "Directory.Packages.props", "global.json", "NuGet.config" }.Select(f => Path.Combine(root, f)).Where(File.Exists));
+        return inputs.All(f => File.GetLastWriteTimeUtc(f) < oldestAssets);
     }
 
     /// <summary>Runs one quiet `dotnet build`; it succeeded if it exited 0 and produced <paramref name="expected"/>.</summary>

@@ -11,7 +11,7 @@ public sealed class ChecksumReportTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(5);
 
-    private static List<string> Keys(int count) => Enumerable.Range(0, count).Select(i => $"doc{i}").ToList();
+    private static List<string> Keys(int count) => FakeFetcher.Keys(count, prefix: "doc");
 
     private static long Expected(string key) => DocumentChecksum.Compute(FakeFetcher.ValueOf(key));
 
@@ -176,7 +176,7 @@ public sealed class ChecksumReportTests
         caller.Cancel();
 
         var error = scenario.Catch(() => call.Task, Patience, "Expected BuildAsync to end soon after the caller cancelled (no document ever arrives).");
-        var deaf = fetcher.Calls.Where(c => !c.SawCancellation).Select(c => c.Key).ToList();
+        var deaf = fetcher.Calls.NotCancelled();
         scenario.Check(fetcher.CallCount > 0 && deaf.Count == 0, () =>
             "Expected every request to see the caller's cancellation.\n" +
             $"Observed: {(fetcher.CallCount == 0 ? "no document was requested" : $"{Explain.List(deaf)} kept a token that was never cancelled")}.\n" +

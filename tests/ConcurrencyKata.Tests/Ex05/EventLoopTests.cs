@@ -253,36 +253,31 @@ public sealed class EventLoopTests
                     {
                         var loop = SynchronizationContext.Current!;
                         var allRan = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                        // four threads meet at a barrier, then each posts its share: Post runs on all four at once,
+                        // four threads start together, then each posts its share: Post runs on all four at once,
                         // as it does when timers, I/O and Task.Run finish together
-                        using var barrier = new Barrier(posters);
-                        for (var p = 0; p < posters; p++)
+                        SimultaneousStart.Run(posters, _ =>
                         {
-                            new Thread(() =>
+                            for (var c = 0; c < callbacks / posters; c++)
                             {
-                                barrier.SignalAndWait(TimeSpan.FromSeconds(2));
-                                for (var c = 0; c < callbacks / posters; c++)
+                                try
                                 {
-                                    try
+                                    loop.Post(_ =>
                                     {
-                                        loop.Post(_ =>
+                                        offLoop += Environment.CurrentManagedThreadId == loopThread ? 0 : 1;
+                                        if (++ran == callbacks) // on the loop's one thread: no lock needed
                                         {
-                                            offLoop += Environment.CurrentManagedThreadId == loopThread ? 0 : 1;
-                                            if (++ran == callbacks) // on the loop's one thread: no lock needed
-                                            {
-                                                allRan.TrySetResult();
-                                            }
-                                        }, null);
-                                    }
-                                    catch (Exception e)
-                                    {
-                                        Interlocked.CompareExchange(ref postError, e, null);
-                                        allRan.TrySetResult();
-                                        return;
-                                    }
+                                            allRan.TrySetResult();
+                                        }
+                                    }, null);
                                 }
-                            }) { IsBackground = true }.Start();
-                        }
+                                catch (Exception e)
+                                {
+                                    Interlocked.CompareExchange(ref postError, e, null);
+                                    allRan.TrySetResult();
+                                    return;
+                                }
+                            }
+                        });
                         await allRan.Task.WaitAsync(TimeSpan.FromSeconds(2));
                     });
                 }
@@ -299,7 +294,7 @@ public sealed class EventLoopTests
                 : ran != callbacks ? $"{ran} of {callbacks} callbacks ran."
                 : offLoop > 0 ? $"{offLoop} callbacks ran off the loop's thread."
                 : null;
-        }, rounds: 10);
+        });
 
         scenario.Check(fault is null, () =>
             $"Expected every one of {callbacks} callbacks, posted from {posters} threads at the same instant, to run once, on the loop's thread.\n" +

@@ -62,13 +62,7 @@ public sealed class BoundedPipelineTests
 
         var run = Start(scenario, calls, source, capacity: 2, consumers, busy: consumers, out var reached);
         var atOnce = calls.CallCount;
-        while (!run.IsCompleted && calls.Pending.Count > 0)
-        {
-            var oldest = calls.Pending[0];
-            calls.Answer(oldest);
-            calls.WaitUntilFinished(oldest, Patience);
-            SpinWait.SpinUntil(() => calls.Pending.Count >= consumers || calls.CallCount == source.Count, TimeSpan.FromMilliseconds(200));
-        }
+        calls.AnswerOneAtATime(run, newestFirst: false, busy: consumers, total: source.Count, Patience, settle: TimeSpan.FromMilliseconds(200));
         calls.AnswerAll(source.Items);
         scenario.Wait(run, Patience, "Expected the pipeline to finish once every call had answered.");
 
@@ -88,16 +82,7 @@ public sealed class BoundedPipelineTests
         var source = SourceFor(scenario, 8);
 
         var run = Start(scenario, calls, source, capacity: 2, consumers: 3, busy: 1, out _);
-        var deadline = DateTime.UtcNow + Patience;
-        while (!run.IsCompleted && DateTime.UtcNow < deadline)
-        {
-            SpinWait.SpinUntil(() => calls.Pending.Count >= 3 || calls.CallCount == source.Count || run.IsCompleted, TimeSpan.FromMilliseconds(200));
-            if (calls.Pending is { Count: > 0 } pending)
-            {
-                calls.Answer(pending[^1]); // newest first
-                calls.WaitUntilFinished(pending[^1], Patience);
-            }
-        }
+        calls.AnswerOneAtATime(run, newestFirst: true, busy: 3, total: source.Count, Patience, settle: TimeSpan.FromMilliseconds(200));
         calls.AnswerAll(source.Items);
 
         var outputs = scenario.Wait(run, Patience, "Expected the pipeline to finish once every call had answered.");
@@ -121,7 +106,7 @@ public sealed class BoundedPipelineTests
         var error = scenario.Catch(() => run, Patience,
             "Expected the pipeline to end soon after a call failed, without waiting for the other call in flight (it never answers by itself).\n" +
             "Look at: cancel the token you passed to the calls in flight.");
-        var notCancelled = calls.Calls.Where(c => c.Key != CountingSource.Item(0) && !c.SawCancellation).Select(c => c.Key).ToList();
+        var notCancelled = calls.Calls.NotCancelled(CountingSource.Item(0));
 
         scenario.Check(ReferenceEquals(error, failure), () =>
             $"Expected the call's own exception: InvalidOperationException(\"cannot process i0\").\nObserved: {Explain.Exception(error)}.");
@@ -146,7 +131,7 @@ public sealed class BoundedPipelineTests
         var error = scenario.Catch(() => run, Patience, "Expected the pipeline to end soon after the caller cancelled.");
         scenario.Check(error is OperationCanceledException, () =>
             $"Expected an OperationCanceledException. Observed: {Explain.Exception(error)}.");
-        var deaf = calls.Calls.Where(c => !c.SawCancellation).Select(c => c.Key).ToList();
+        var deaf = calls.Calls.NotCancelled();
         scenario.Check(deaf.Count == 0, () =>
             "Expected the calls in flight to see the caller's cancellation.\n" +
             $"Observed: {Explain.List(deaf)} kept an uncancelled token.\n" +
@@ -191,7 +176,7 @@ public sealed class BoundedPipelineTests
 
         scenario.Check(fault is null, () =>
             $"Expected every item processed exactly once and every output in source order, when the {consumers} consumers' calls answer at the same " +
-            "instant on different threads (and every other call answers at once, from a cache).\n" +
+            "instant on different threads (and most calls answer at once, from a cache, so the consumers run on without a pause).\n" +
             $"Observed: {fault}\n" +
             "The consumers really run at the same time, on thread-pool threads: a Dictionary, a List or a counter (`index++`) they share " +
             "without a lock loses updates.\n" +

@@ -63,6 +63,29 @@ public sealed class ControlledFetcher : IFetcher
         }
     }
 
+    /// <summary>
+    /// Answers the calls in flight one at a time, the oldest (or newest) first, until
+    /// <paramref name="call"/> ends, nothing is in flight, or <paramref name="patience"/> runs out.
+    /// Before each answer it gives the code a moment (<paramref name="settle"/>) to start what it
+    /// starts next: until <paramref name="busy"/> calls are in flight or <paramref name="total"/> have been made.
+    /// <paramref name="patience"/> bounds the whole exchange, generously: callers answer whatever is left afterwards.
+    /// </summary>
+    public void AnswerOneAtATime(Task call, bool newestFirst, int busy, int total, TimeSpan patience, TimeSpan settle)
+    {
+        var deadline = DateTime.UtcNow + patience;
+        while (!call.IsCompleted && DateTime.UtcNow < deadline)
+        {
+            SpinWait.SpinUntil(() => Pending.Count >= busy || CallCount >= total || call.IsCompleted, settle);
+            if (Pending is not { Count: > 0 } pending)
+            {
+                continue; // the code has not started its next call yet: look again
+            }
+            var key = newestFirst ? pending[^1] : pending[0];
+            Answer(key);
+            WaitUntilFinished(key, patience);
+        }
+    }
+
     private TaskCompletionSource<string> AnswerFor(string key)
         => _answers.GetOrAdd(key, _ => new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously));
 }

@@ -8,6 +8,18 @@ public sealed record FetchCall(string Key, CancellationToken Token, int ThreadId
     public bool SawCancellation => Token.IsCancellationRequested;
 }
 
+/// <summary>Questions every check asks of the calls a fake saw.</summary>
+public static class FetchCalls
+{
+    /// <summary>Keys whose call never saw its token cancelled (leaving out <paramref name="except"/>).</summary>
+    public static IReadOnlyList<string> NotCancelled(this IEnumerable<FetchCall> calls, params string[] except)
+        => calls.Where(c => !c.SawCancellation && !except.Contains(c.Key)).Select(c => c.Key).ToList();
+
+    /// <summary>Waits (bounded) until every call but <paramref name="except"/> has seen its token cancelled; the code may cancel a moment after it returns.</summary>
+    public static bool WaitUntilAllCancelled(Func<IEnumerable<FetchCall>> calls, TimeSpan patience, params string[] except)
+        => SpinWait.SpinUntil(() => calls().NotCancelled(except).Count == 0, patience);
+}
+
 /// <summary>
 /// An <see cref="IFetcher"/> whose behaviour the test supplies. Every call is counted the
 /// moment it is made (synchronously, before anything is awaited), drawn on the scenario's
@@ -20,6 +32,9 @@ public sealed class FakeFetcher(Scenario scenario, Func<string, CancellationToke
 
     /// <summary>The value every fake returns for <paramref name="key"/> unless told otherwise.</summary>
     public static string ValueOf(string key) => $"value of {key}";
+
+    /// <summary>"k0", "k1", ... (or another <paramref name="prefix"/>): the keys a check asks for.</summary>
+    public static List<string> Keys(int count, string prefix = "k") => Enumerable.Range(0, count).Select(i => $"{prefix}{i}").ToList();
 
     public IReadOnlyList<FetchCall> Calls => [.. _calls];
 

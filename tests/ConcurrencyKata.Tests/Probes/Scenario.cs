@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using Xunit.Sdk;
@@ -12,6 +13,9 @@ namespace ConcurrencyKata.Tests.Probes;
 public sealed class Scenario : IDisposable
 {
     private readonly CancellationTokenSource _abort = new();
+
+    private readonly ConcurrentDictionary<int, Thread> _observedThreads = new();
+    private readonly ConcurrentDictionary<int, Process> _ownedProcesses = new();
 
     public SpanRecorder Spans { get; } = new();
 
@@ -246,6 +250,68 @@ public sealed class Scenario : IDisposable
     }
 
     /// <summary>
+    /// Remembers a thread of the code's own (not a pool thread) that ran work (the probes call this
+    /// for every unit of work), so that <see cref="ThreadsLeftBehind"/> can tell whether it outlived the call.
+    /// </summary>
+    public void Observe(Thread thread)
+    {
+        if (!thread.IsThreadPoolThread)
+        {
+            _observedThreads.TryAdd(thread.ManagedThreadId, thread);
+        }
+    }
+
+    /// <summary>
+    /// Takes charge of a child process the code under test started (the probes are told its
+    /// PID): when the test ends it is killed if it is still running, so no child outlives a test.
+    /// </summary>
+    public void Own(Process process) => _ownedProcesses.TryAdd(process.Id, process);
+
+    /// <summary>
+    /// Threads of the code's own (not the pool's, not the test's) that ran observed work and are
+    /// still alive after <paramref name="grace"/>: threads the call left behind.
+    /// </summary>
+    public IReadOnlyList<Thread> ThreadsLeftBehind(TimeSpan grace)
+    {
+        var own = _observedThreads.Values.Where(t => t != Thread.CurrentThread).ToList();
+        var until = Stopwatch.GetTimestamp() + (long)(grace.TotalSeconds * Stopwatch.Frequency);
+        foreach (var thread in own)
+        {
+            var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), until);
+            thread.Join(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        }
+        return own.Where(t => t.IsAlive).ToList();
+    }
+
+    /// <summary>Owned child processes still running after <paramref name="grace"/>.</summary>
+    public IReadOnlyList<Process> ProcessesLeftBehind(TimeSpan grace)
+    {
+        var until = Stopwatch.GetTimestamp() + (long)(grace.TotalSeconds * Stopwatch.Frequency);
+        var running = new List<Process>();
+        foreach (var process in _ownedProcesses.Values)
+        {
+            var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), until);
+            if (!process.WaitForExit(left > TimeSpan.Zero ? left : TimeSpan.Zero))
+            {
+                running.Add(process);
+            }
+        }
+        return running;
+    }
+
+    /// <summary>Fails unless every thread of the code's own and every owned process has ended within <paramref name="grace"/>.</summary>
+    public void CheckNothingLeftBehind(TimeSpan grace, string call)
+    {
+        var threads = ThreadsLeftBehind(grace);
+        var processes = ProcessesLeftBehind(grace);
+        Check(threads.Count == 0 && processes.Count == 0, () =>
+            $"Expected every thread and process that {call} started to have ended when it returned.\n" +
+            $"Observed: still running after {grace.TotalMilliseconds:0} ms: " +
+            string.Join(", ", threads.Select(t => $"thread T{t.ManagedThreadId}{(t.Name is { } n ? $" \"{n}\"" : "")}").Concat(processes.Select(p => $"process {p.Id}"))) + ".\n" +
+            "Look at: Join every thread you start (and wait for every process) before returning, on every path: after a failure too.");
+    }
+
+    /// <summary>
     /// Builds a failure whose message ends with this scenario's timeline, when the check recorded
     /// any operation (a check about a loop's wake-ups or a null argument has nothing to draw).
     /// </summary>
@@ -265,5 +331,22 @@ public sealed class Scenario : IDisposable
     {
         _abort.Cancel();
         _abort.Dispose();
+        // no child outlives its test, whatever the code under test did
+        foreach (var process in _ownedProcesses.Values)
+        {
+            try
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                    process.WaitForExit(5000);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                // it was never started, or has gone already
+            }
+            process.Dispose();
+        }
     }
 }

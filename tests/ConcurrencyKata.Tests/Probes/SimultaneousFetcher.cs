@@ -3,11 +3,12 @@ namespace ConcurrencyKata.Tests.Probes;
 /// <summary>
 /// A fetcher built to expose shared state that continuations touch without synchronisation.
 /// Unfinished calls pile up in a wave; when the wave is full (or nothing new has arrived for a
-/// moment) the whole wave is answered <em>at the same instant</em> from several threads that
-/// meet at a <see cref="Barrier"/>. Answers complete their tasks synchronously, so the code under
-/// test resumes on those threads, all at once, on every core. With
-/// <c>answerEveryOtherAtOnce</c>, every second call is a cached answer (a task that is already
-/// complete), so a resumed continuation runs on into its next step without a pause.
+/// moment) the whole wave is answered <em>at the same instant</em> from several threads started
+/// together (<see cref="SimultaneousStart"/>). Answers complete their tasks synchronously, so the code under
+/// test resumes on those threads, all at once, on every core. Between waits, calls answer from
+/// a cache (a task that is already complete, <c>cachedBetweenWaits</c> of them for each call
+/// that waits), so a resumed continuation runs on through several steps without a pause, on
+/// every released thread at the same time: the longer those runs overlap, the surer a race shows.
 /// A fetcher that answers one call at a time can never show a data race; this one shows it on
 /// nearly every wave.
 /// </summary>
@@ -19,11 +20,12 @@ namespace ConcurrencyKata.Tests.Probes;
 public sealed class SimultaneousFetcher : IFetcher, IDisposable
 {
     private readonly Scenario _scenario;
+    private readonly CancellationToken _abort;
     private readonly Dictionary<string, int> _indexOf;
     private readonly int[] _callsPerKey;
     private readonly int _waveSize;
     private readonly int _releaseThreads;
-    private readonly bool _answerEveryOtherAtOnce;
+    private readonly int _cachedBetweenWaits;
     private readonly Func<string, Exception?> _failureFor;
     private readonly object _gate = new();
     private readonly Thread _releaser;
@@ -37,25 +39,30 @@ public sealed class SimultaneousFetcher : IFetcher, IDisposable
     /// <param name="keys">Every key the code under test is expected to fetch, each once.</param>
     /// <param name="waveSize">How many unfinished calls make a wave (the concurrency the code should reach).</param>
     /// <param name="releaseThreads">How many threads answer each wave together.</param>
-    /// <param name="answerEveryOtherAtOnce">Whether every second call returns a task that is already complete.</param>
+    /// <param name="cachedBetweenWaits">How many calls answer at once (already complete) for every call that waits for a wave.</param>
     /// <param name="failureFor">If given and it returns an exception for a key, that call fails with it instead of answering.</param>
-    public SimultaneousFetcher(Scenario scenario, IReadOnlyList<string> keys, int waveSize, int releaseThreads = 4, bool answerEveryOtherAtOnce = true,
+    public SimultaneousFetcher(Scenario scenario, IReadOnlyList<string> keys, int waveSize, int releaseThreads = 4, int cachedBetweenWaits = DefaultCachedBetweenWaits,
                                Func<string, Exception?>? failureFor = null)
     {
         _failureFor = failureFor ?? (_ => null);
         ArgumentOutOfRangeException.ThrowIfLessThan(waveSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(releaseThreads, 1);
         _scenario = scenario;
+        _abort = scenario.Abort;
         Keys = keys;
         _indexOf = keys.Select((k, i) => (k, i)).ToDictionary(p => p.k, p => p.i);
         _callsPerKey = new int[keys.Count];
         _waveSize = waveSize;
         _releaseThreads = releaseThreads;
-        _answerEveryOtherAtOnce = answerEveryOtherAtOnce;
+        ArgumentOutOfRangeException.ThrowIfNegative(cachedBetweenWaits);
+        _cachedBetweenWaits = cachedBetweenWaits;
         _releaser = new Thread(ReleaseWaves) { IsBackground = true, Name = "kata wave releaser" };
         _releaser.Start();
         scenario.Abort.Register(Dispose);
     }
+
+    /// <summary>Calls answered from the cache for each call that waits: long synchronous runs on every released thread at once.</summary>
+    public const int DefaultCachedBetweenWaits = 63;
 
     /// <summary>How many calls the timeline shows.</summary>
     public const int DrawnCalls = 16;
@@ -79,7 +86,7 @@ public sealed class SimultaneousFetcher : IFetcher, IDisposable
         {
             Interlocked.Increment(ref _callsPerKey[index]);
         }
-        if (_answerEveryOtherAtOnce && call % 2 == 0)
+        if (call % (_cachedBetweenWaits + 1) != 0)
         {
             // a cached answer: already complete
             return _failureFor(key) is { } failure ? Task.FromException<string>(failure) : Task.FromResult(FakeFetcher.ValueOf(key));
@@ -140,34 +147,24 @@ public sealed class SimultaneousFetcher : IFetcher, IDisposable
     {
         Interlocked.Increment(ref _waves);
         var threads = Math.Min(_releaseThreads, wave.Count);
-        var barrier = new Barrier(threads);
-        for (var t = 0; t < threads; t++)
+        SimultaneousStart.Run(threads, t =>
         {
-            var share = wave.Where((_, i) => i % threads == t).ToList();
-            new Thread(() =>
+            foreach (var (answer, key) in wave.Where((_, i) => i % threads == t))
             {
-                // everyone arrives, then everyone answers in the same instant; bounded, so a
-                // thread held by the code under test cannot stop the others
-                barrier.SignalAndWait(TimeSpan.FromSeconds(2));
-                foreach (var (answer, key) in share)
+                if (_abort.IsCancellationRequested)
                 {
-                    if (_scenario.Abort.IsCancellationRequested)
-                    {
-                        answer.TrySetCanceled();
-                        continue;
-                    }
-                    if (_failureFor(key) is { } failure)
-                    {
-                        answer.TrySetException(failure);
-                    }
-                    else
-                    {
-                        answer.TrySetResult(FakeFetcher.ValueOf(key));
-                    }
+                    answer.TrySetCanceled();
                 }
-            })
-            { IsBackground = true, Name = "kata simultaneous answer" }.Start();
-        }
+                else if (_failureFor(key) is { } failure)
+                {
+                    answer.TrySetException(failure);
+                }
+                else
+                {
+                    answer.TrySetResult(FakeFetcher.ValueOf(key));
+                }
+            }
+        }, "kata simultaneous answer");
     }
 
     public void Dispose()

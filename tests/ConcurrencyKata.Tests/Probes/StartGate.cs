@@ -29,6 +29,28 @@ public sealed class StartGate(int expected)
     }
 
     /// <summary>
+    /// Checks in, then blocks the calling thread until the gate opens: for code that runs work on
+    /// threads of its own (a worker, a pool, a lock holder) rather than awaiting. Returns false
+    /// when <paramref name="timeout"/> passed first; throws <see cref="OperationCanceledException"/>
+    /// when <paramref name="cancellationToken"/> (the scenario's kill switch, say) fires.
+    /// </summary>
+    public bool ArriveAndWait(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Increment(ref _arrived) >= Expected)
+        {
+            _allArrived.Set();
+        }
+        try
+        {
+            return _opened.Task.Wait(timeout, cancellationToken);
+        }
+        catch (AggregateException e) when (e.InnerException is OperationCanceledException oce)
+        {
+            throw oce;
+        }
+    }
+
+    /// <summary>
     /// Blocks the test thread (never a pool thread's job) until every participant has checked
     /// in, or the timeout passes. Returns whether all arrived.
     /// </summary>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 
 namespace ConcurrencyKata.Tests.Probes.SelfTests;
@@ -255,5 +256,107 @@ public sealed class ProbeTests
 
         blocked.Wakeups.Should().BeLessThanOrEqualTo(3, "a thread blocked on one wait wakes once, when it times out");
         polling.Wakeups.Should().BeGreaterThan(20, "sleeping 5 ms at a time for 300 ms wakes the thread about 60 times");
+    }
+
+    [SkippableFact]
+    public void The_parallelism_probe_tells_one_core_at_a_time_from_two_at_once_with_a_core_busy_elsewhere()
+    {
+        Skip.If(Environment.ProcessorCount < 2, $"this machine has {Environment.ProcessorCount} core: nothing can run in parallel here");
+        var work = TimeSpan.FromMilliseconds(300);
+        // keep one core busy elsewhere, unless something else already does
+        var idle = ParallelismProbe.Calibrate(work);
+        using var neighbour = idle >= 1.6 && (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())
+            ? System.Diagnostics.Process.Start("/bin/sh", ["-c", "while :; do :; done"])
+            : null;
+        try
+        {
+            var serial = ParallelismProbe.Judge(() =>
+            {
+                CpuWork.Burn(work);
+                CpuWork.Burn(work);
+            }, calibration: work, stopAtSerial: true);
+            var parallel = ParallelismProbe.Judge(() =>
+            {
+                var threads = Enumerable.Range(0, 2).Select(_ => new Thread(() => CpuWork.Burn(work))).ToList();
+                threads.ForEach(t => t.Start());
+                threads.ForEach(t => t.Join());
+            }, calibration: work);
+
+            // never wrong, whatever the machine does
+            serial.Verdict.Should().NotBe(ParallelismProbe.Verdict.Parallel, $"one thread computes at a time:\n{serial}");
+            parallel.Verdict.Should().NotBe(ParallelismProbe.Verdict.Serial, $"two threads compute at once:\n{parallel}");
+            // and decisive when the machine lends a second core at all
+            Skip.If(serial.Verdict == ParallelismProbe.Verdict.Inconclusive || parallel.Verdict == ParallelismProbe.Verdict.Inconclusive,
+                $"the machine lent no second core in {serial.Attempts.Count + parallel.Attempts.Count} attempts (idle calibration {idle:0.00}):\n{serial}\n{parallel}");
+            serial.Verdict.Should().Be(ParallelismProbe.Verdict.Serial);
+            parallel.Verdict.Should().Be(ParallelismProbe.Verdict.Parallel);
+        }
+        finally
+        {
+            neighbour?.Kill();
+            neighbour?.WaitForExit(5000);
+        }
+    }
+
+    [Fact]
+    public void Controlled_work_blocks_each_thread_until_answered_in_any_order_and_knows_which_thread_ran_it()
+    {
+        using var scenario = new Scenario();
+        var work = new ControlledWork<int, int>(scenario, i => i * 10);
+        var results = new ConcurrentDictionary<int, int>();
+        var threads = new[] { 1, 2 }.Select(i => new Thread(() => results[i] = work.Work(i)) { IsBackground = true, Name = $"worker {i}" }).ToList();
+        threads.ForEach(t => t.Start());
+
+        work.WaitForCalls(2, TimeSpan.FromSeconds(5)).Should().BeTrue();
+        scenario.InFlight.Current.Should().Be(2, "both items are in progress, each blocking its own thread");
+        scenario.ThreadsLeftBehind(TimeSpan.FromMilliseconds(50)).Should().HaveCount(2, "both workers are still blocked");
+
+        work.Answer(2);
+        work.WaitUntilFinished(2, TimeSpan.FromSeconds(5)).Should().BeTrue();
+        work.Pending.Should().Equal(1);
+        work.Answer(1);
+
+        scenario.ThreadsLeftBehind(TimeSpan.FromSeconds(5)).Should().BeEmpty("answered workers return and end");
+        results.Should().BeEquivalentTo(new Dictionary<int, int> { [1] = 10, [2] = 20 });
+        work.Calls.Select(c => c.ThreadId).Should().BeEquivalentTo(threads.Select(t => t.ManagedThreadId));
+        work.Calls.Should().OnlyContain(c => !c.IsThreadPoolThread);
+    }
+
+    [Fact]
+    public void A_thread_can_arrive_at_the_start_gate_and_wait_there_synchronously()
+    {
+        var gate = new StartGate(3);
+        var passed = 0;
+        var threads = Enumerable.Range(0, 3).Select(_ => new Thread(() =>
+        {
+            if (gate.ArriveAndWait(TimeSpan.FromSeconds(5), CancellationToken.None))
+            {
+                Interlocked.Increment(ref passed);
+            }
+        }) { IsBackground = true }).ToList();
+        threads.ForEach(t => t.Start());
+
+        gate.WaitForAll(TimeSpan.FromSeconds(5)).Should().BeTrue();
+        Volatile.Read(ref passed).Should().Be(0, "the gate is still closed");
+        gate.Open();
+        threads.ForEach(t => t.Join(TimeSpan.FromSeconds(5)));
+
+        passed.Should().Be(3);
+    }
+
+    [SkippableFact]
+    public void A_child_process_the_scenario_owns_does_not_outlive_the_test()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS(), "the child is /bin/sleep");
+        int pid;
+        using (var scenario = new Scenario())
+        {
+            var child = Process.Start("/bin/sleep", "30");
+            pid = child.Id;
+            scenario.Own(child);
+            scenario.ProcessesLeftBehind(TimeSpan.FromMilliseconds(50)).Should().ContainSingle("the child is still sleeping");
+        }
+
+        Process.GetProcesses().Any(p => p.Id == pid).Should().BeFalse("disposing the scenario kills (and reaps) what it owns");
     }
 }
