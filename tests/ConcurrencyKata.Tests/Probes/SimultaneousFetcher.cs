@@ -32,7 +32,6 @@ public sealed class SimultaneousFetcher : IFetcher, IDisposable
     private readonly AutoResetEvent _arrived = new(false);
     private List<(TaskCompletionSource<string> Answer, string Key)> _wave = [];
     private int _calls;
-    private int _waves;
     private volatile bool _stopped;
 
     /// <param name="scenario">The test's probes; its kill switch stops the releaser.</param>
@@ -71,9 +70,6 @@ public sealed class SimultaneousFetcher : IFetcher, IDisposable
 
     /// <summary>Calls made so far.</summary>
     public int CallCount => Volatile.Read(ref _calls);
-
-    /// <summary>Waves answered at once so far.</summary>
-    public int Waves => Volatile.Read(ref _waves);
 
     public Task<string> FetchAsync(string key, CancellationToken cancellationToken)
     {
@@ -145,7 +141,6 @@ public sealed class SimultaneousFetcher : IFetcher, IDisposable
 
     private void Release(List<(TaskCompletionSource<string> Answer, string Key)> wave)
     {
-        Interlocked.Increment(ref _waves);
         var threads = Math.Min(_releaseThreads, wave.Count);
         SimultaneousStart.Run(threads, t =>
         {

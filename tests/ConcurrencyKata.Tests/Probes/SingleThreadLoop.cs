@@ -35,9 +35,6 @@ public sealed class SingleThreadLoop : IDisposable
 
     public int ThreadId => _loopThread.ManagedThreadId;
 
-    /// <summary>How many callbacks the loop has run (continuations, heartbeats, posted work).</summary>
-    public int CallbacksRun { get; private set; }
-
     /// <summary>
     /// Calls <paramref name="start"/> on the loop thread, with the loop's context current, and
     /// returns a handle on the task it returned: whether that task was already complete the
@@ -149,7 +146,6 @@ public sealed class SingleThreadLoop : IDisposable
         SynchronizationContext.SetSynchronizationContext(Context);
         foreach (var (callback, state) in _queue.GetConsumingEnumerable())
         {
-            CallbacksRun++;
             try
             {
                 callback(state);

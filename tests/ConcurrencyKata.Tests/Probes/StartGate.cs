@@ -16,8 +16,6 @@ public sealed class StartGate(int expected)
     /// <summary>How many participants have checked in so far.</summary>
     public int Arrived => Volatile.Read(ref _arrived);
 
-    public bool IsOpen => _opened.Task.IsCompleted;
-
     /// <summary>Checks in, then waits for the gate to open (or for the token).</summary>
     public Task ArriveAndWaitAsync(CancellationToken cancellationToken)
     {
