@@ -90,6 +90,23 @@ public sealed class BoundedGatherTests
     }
 
     [Fact]
+    public void No_thread_is_held_while_the_fetches_in_flight_wait()
+    {
+        using var scenario = new Scenario();
+        var keys = Keys(40);
+        const int max = 8;
+        var fetcher = new ControlledFetcher(scenario);
+        var before = ThreadCensus.HeldThroughout(TimeSpan.FromMilliseconds(100));
+
+        var call = scenario.Start(() => BoundedGather.FetchAllAsync(fetcher, keys, max), () => fetcher.CallCount >= max, Patience, out var reached);
+        scenario.Check(reached, () => $"Expected {max} fetches in flight at once.\nObserved: {fetcher.CallCount} after {Patience.TotalSeconds:0} s.");
+        scenario.CheckNoThreadHeld(before, $"while {max} fetches wait for their answers",
+            "a worker that blocks on .Result (Parallel.ForEach with fetch(...).Result, Task.Run(() => ...Result)) holds a thread per slot. " +
+            "Await the fetches: the slots are tasks, not threads.");
+        // nothing ever answers: the scenario's kill switch cancels the fetches when the test ends
+    }
+
+    [Fact]
     public void Values_come_back_in_the_order_of_the_keys()
     {
         using var scenario = new Scenario();

@@ -75,6 +75,23 @@ public sealed class BoundedPipelineTests
     }
 
     [Fact]
+    public void No_thread_is_held_while_the_calls_in_progress_wait()
+    {
+        using var scenario = new Scenario();
+        var calls = new ControlledFetcher(scenario);
+        var source = SourceFor(scenario, 40);
+        const int consumers = 6;
+        var before = ThreadCensus.HeldThroughout(TimeSpan.FromMilliseconds(100));
+
+        var run = Start(scenario, calls, source, capacity: 2, consumers, busy: consumers, out var reached);
+        scenario.Check(reached, () => $"Expected {consumers} calls in progress at once.\nObserved: {calls.CallCount} after {Patience.TotalSeconds:0} s.");
+        scenario.CheckNoThreadHeld(before, $"while {consumers} calls wait to finish",
+            "a consumer that blocks on process(...).Result, or a thread per consumer that waits synchronously, holds a thread for nothing. " +
+            "Await the calls: consumers are async loops, not threads.");
+        // nothing ever answers: the scenario's kill switch cancels the calls when the test ends
+    }
+
+    [Fact]
     public void Outputs_come_back_in_source_order()
     {
         using var scenario = new Scenario();
