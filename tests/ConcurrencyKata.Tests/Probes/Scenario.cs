@@ -277,10 +277,16 @@ public sealed class Scenario : IDisposable
         var until = Stopwatch.GetTimestamp() + (long)(grace.TotalSeconds * Stopwatch.Frequency);
         foreach (var thread in own)
         {
-            var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), until);
-            thread.Join(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+            thread.Join(TimeLeft(until));
         }
         return own.Where(t => t.IsAlive).ToList();
+    }
+
+    /// <summary>What is left until <paramref name="until"/> (a Stopwatch timestamp), never negative: one grace period shared by several waits.</summary>
+    private static TimeSpan TimeLeft(long until)
+    {
+        var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), until);
+        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
     }
 
     /// <summary>Owned child processes still running after <paramref name="grace"/>.</summary>
@@ -290,8 +296,7 @@ public sealed class Scenario : IDisposable
         var running = new List<Process>();
         foreach (var process in _ownedProcesses.Values)
         {
-            var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), until);
-            if (!process.WaitForExit(left > TimeSpan.Zero ? left : TimeSpan.Zero))
+            if (!process.WaitForExit(TimeLeft(until)))
             {
                 running.Add(process);
             }
