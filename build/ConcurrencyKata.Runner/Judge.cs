@@ -93,14 +93,15 @@ public sealed partial class Judge(KataRepository repository, bool strict = false
 
     /// <summary>
     /// A control has the same public API as the reference, so the judge need not be compiled
-    /// again: build only the solutions project with the control swapped in, then run a copy of
-    /// the reference judge with that assembly in place of the reference one. Much cheaper than
-    /// recompiling the judge for every control.
+    /// again: compile only the solutions assembly with the control's files swapped in (in this
+    /// process, from the reference build's recorded inputs: <see cref="ControlCompiler"/>), then
+    /// run a copy of the reference judge with that assembly in place of the reference one.
     /// </summary>
     private BuildOutcome BuildBySwap(Variant variant)
     {
         var reference = AssemblyPath(Variant.Solutions);
-        if (!File.Exists(reference))
+        var inputsFile = Path.Combine(repository.SolutionsDirectory, "obj", "Debug", "net10.0", CompileInputs.FileName);
+        if (!File.Exists(reference) || !File.Exists(inputsFile))
         {
             var judge = BuildJudge(Variant.Solutions);
             if (!judge.Succeeded)
@@ -108,26 +109,17 @@ public sealed partial class Judge(KataRepository repository, bool strict = false
                 return judge;
             }
         }
-        var solutionsProject = Path.Combine(repository.SolutionsDirectory, "ConcurrencyKata.Solutions.csproj");
-        // the solutions project relaxes warnings-as-errors itself when a control is swapped in
-        var built = Path.Combine(repository.SolutionsDirectory, "bin", variant.Name, "Debug", "net10.0");
-        var build = DotnetBuild(["build", solutionsProject, $"-p:KataControl={variant.ControlKey}"], Path.Combine(built, "ConcurrencyKata.Solutions.dll"));
-        if (!build.Succeeded)
-        {
-            return build;
-        }
-
+        var key = variant.ControlKey!;
+        var exercise = key.Split('/')[1];
         var target = Path.GetDirectoryName(AssemblyPath(variant))!;
         if (Directory.Exists(target))
         {
             Directory.Delete(target, recursive: true);
         }
         CopyDirectory(Path.GetDirectoryName(reference)!, target);
-        foreach (var file in new[] { "ConcurrencyKata.Solutions.dll", "ConcurrencyKata.Solutions.pdb" })
-        {
-            File.Copy(Path.Combine(built, file), Path.Combine(target, file), overwrite: true);
-        }
-        return build;
+        var inputs = CompileInputs.Read(inputsFile);
+        var sources = ControlCompiler.SwapIn(inputs.Sources, Path.Combine(repository.SolutionsDirectory, exercise), Path.Combine(repository.Root, "tests", key));
+        return ControlCompiler.Compile(inputs, sources, Path.Combine(target, "ConcurrencyKata.Solutions.dll"));
     }
 
     private static void CopyDirectory(string from, string to)

@@ -238,14 +238,17 @@ public sealed class EventLoopTests
     public void Callbacks_posted_at_the_same_instant_from_several_threads_all_run()
     {
         using var scenario = new Scenario();
-        const int callbacks = 10000, posters = 4;
+        const int posters = 4, maxPerPoster = 100_000;
+        // sized by time, not by count: a few thousand posts fit in one time slice, so on a busy
+        // machine the posters could take turns and never touch the queue at the same instant
+        var postingTime = TimeSpan.FromMilliseconds(30);
 
         var fault = SimultaneousRounds.FirstFault(_ =>
         {
-            var (ran, offLoop, postError, runError) = scenario.CallOnOwnThread(() =>
+            var (ran, expected, offLoop, postError, runError) = scenario.CallOnOwnThread(() =>
             {
                 var loopThread = Environment.CurrentManagedThreadId;
-                int ran = 0, offLoop = 0;
+                int ran = 0, offLoop = 0, posted = 0, postersLeft = posters, expected = int.MaxValue;
                 Exception? postError = null, runError = null;
                 try
                 {
@@ -253,29 +256,39 @@ public sealed class EventLoopTests
                     {
                         var loop = SynchronizationContext.Current!;
                         var allRan = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                        // four threads start together, then each posts its share: Post runs on all four at once,
-                        // as it does when timers, I/O and Task.Run finish together
+                        void Callback(object? _)
+                        {
+                            offLoop += Environment.CurrentManagedThreadId == loopThread ? 0 : 1;
+                            if (++ran == Volatile.Read(ref expected)) // on the loop's one thread: no lock needed
+                            {
+                                allRan.TrySetResult();
+                            }
+                        }
+                        // four threads start together, then each posts for the same stretch of time: Post runs on
+                        // all four at once, as it does when timers, I/O and Task.Run finish together
                         SimultaneousStart.Run(posters, _ =>
                         {
-                            for (var c = 0; c < callbacks / posters; c++)
+                            var clock = Stopwatch.StartNew();
+                            var mine = 0;
+                            try
                             {
-                                try
+                                while (mine < maxPerPoster && (mine % 64 != 0 || clock.Elapsed < postingTime))
                                 {
-                                    loop.Post(_ =>
-                                    {
-                                        offLoop += Environment.CurrentManagedThreadId == loopThread ? 0 : 1;
-                                        if (++ran == callbacks) // on the loop's one thread: no lock needed
-                                        {
-                                            allRan.TrySetResult();
-                                        }
-                                    }, null);
+                                    loop.Post(Callback, null);
+                                    mine++;
                                 }
-                                catch (Exception e)
-                                {
-                                    Interlocked.CompareExchange(ref postError, e, null);
-                                    allRan.TrySetResult();
-                                    return;
-                                }
+                            }
+                            catch (Exception e)
+                            {
+                                Interlocked.CompareExchange(ref postError, e, null);
+                                allRan.TrySetResult();
+                            }
+                            Interlocked.Add(ref posted, mine);
+                            if (Interlocked.Decrement(ref postersLeft) == 0)
+                            {
+                                // the last poster knows the count: one more callback, so the last one to run sees it
+                                Volatile.Write(ref expected, Volatile.Read(ref posted) + 1);
+                                loop.Post(Callback, null);
                             }
                         });
                         await allRan.Task.WaitAsync(TimeSpan.FromSeconds(2));
@@ -285,19 +298,19 @@ public sealed class EventLoopTests
                 {
                     runError = e;
                 }
-                return (ran, offLoop, postError, runError);
+                return (ran, expected, offLoop, postError, runError);
             }, Patience,
-                $"Expected EventLoop.Run to return once {callbacks} callbacks, posted at the same instant from {posters} threads, had run on the loop.\n" +
+                $"Expected EventLoop.Run to return once every callback, posted at the same instant from {posters} threads, had run on the loop.\n" +
                 "Look at: a Queue<T> or List<T> used from several threads without a lock gets corrupted, and the loop then waits for callbacks that are gone.");
             return postError is not null ? $"Post threw {Explain.Exception(postError)}."
-                : runError is not null ? $"Run threw {Explain.Exception(runError)} after {ran} of {callbacks} callbacks had run."
-                : ran != callbacks ? $"{ran} of {callbacks} callbacks ran."
+                : runError is not null ? $"Run threw {Explain.Exception(runError)} after {ran} of {expected} callbacks had run."
+                : ran != expected ? $"{ran} of {expected} callbacks ran."
                 : offLoop > 0 ? $"{offLoop} callbacks ran off the loop's thread."
                 : null;
         });
 
         scenario.Check(fault is null, () =>
-            $"Expected every one of {callbacks} callbacks, posted from {posters} threads at the same instant, to run once, on the loop's thread.\n" +
+            $"Expected every callback, posted from {posters} threads at the same instant for {postingTime.TotalMilliseconds:0} ms, to run once, on the loop's thread.\n" +
             $"Observed: {fault}\n" +
             "Post is called from any thread, often several at once: the queue behind it must be thread-safe.\n" +
             "Look at: a BlockingCollection or ConcurrentQueue (or a lock around a Queue<T>, in Post and where the loop takes from it).");

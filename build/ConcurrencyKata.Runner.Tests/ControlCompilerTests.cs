@@ -1,0 +1,67 @@
+namespace ConcurrencyKata.Runner.Tests;
+
+public sealed class ControlCompilerTests
+{
+    private static readonly string Runtime = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
+
+    private static CompileInputs Inputs(params string[] sources) => new(
+        new Dictionary<string, string> { ["LangVersion"] = "latest", ["Nullable"] = "enable", ["DefineConstants"] = "TRACE,DEBUG", ["AssemblyName"] = "Kata.Sample" },
+        Directory.GetFiles(Runtime, "System.*.dll").Where(f => !f.Contains("Native", StringComparison.Ordinal)).Append(typeof(object).Assembly.Location).ToList(),
+        sources);
+
+    [Fact]
+    public void A_control_file_replaces_the_exercise_file_at_the_same_relative_path_and_new_files_are_added()
+    {
+        using var kata = new TempKata();
+        var kept = kata.Write("solutions/01-x/Other.cs", "");
+        var replaced = kata.Write("solutions/01-x/Worker/Program.cs", "");
+        var control = kata.Write("tests/NegativeControls/01-x/wrong/Worker/Program.cs", "");
+        var added = kata.Write("tests/NegativeControls/01-x/wrong/Extra.cs", "");
+
+        var sources = ControlCompiler.SwapIn([kept, replaced], Path.Combine(kata.Root, "solutions/01-x"), Path.Combine(kata.Root, "tests/NegativeControls/01-x/wrong"));
+
+        sources.Should().BeEquivalentTo([kept, control, added]);
+    }
+
+    [Fact]
+    public void A_control_that_compiles_becomes_an_assembly_of_the_recorded_name()
+    {
+        using var kata = new TempKata();
+        var source = kata.Write("solutions/01-x/Code.cs", "namespace K; public static class C { public static int Twice(int x) => x * 2; }");
+        var output = Path.Combine(kata.Root, "out", "Kata.Sample.dll");
+
+        var outcome = ControlCompiler.Compile(Inputs(source), [source], output);
+
+        outcome.Succeeded.Should().BeTrue(string.Join("\n", outcome.Diagnostics));
+        File.Exists(output).Should().BeTrue();
+        System.Reflection.AssemblyName.GetAssemblyName(output).Name.Should().Be("Kata.Sample");
+    }
+
+    [Fact]
+    public void A_control_that_does_not_compile_fails_with_its_errors_located()
+    {
+        using var kata = new TempKata();
+        var source = kata.Write("solutions/01-x/Code.cs", "namespace K;\npublic static class C { public static int Twice(int x) => y * 2; }");
+        var output = Path.Combine(kata.Root, "out", "Kata.Sample.dll");
+
+        var outcome = ControlCompiler.Compile(Inputs(source), [source], output);
+
+        outcome.Succeeded.Should().BeFalse();
+        outcome.Errors.Should().ContainSingle().Which.Should().Match<Diagnostic>(d => d.Code == "CS0103" && d.Line == 2);
+        File.Exists(output).Should().BeFalse("a failed build leaves no assembly to run");
+    }
+
+    [Fact]
+    public void The_recorded_inputs_are_read_back()
+    {
+        using var kata = new TempKata();
+        var file = kata.Write("obj/" + CompileInputs.FileName, "option:LangVersion=latest\noption:DefineConstants=TRACE,DEBUG\nreference:/r/A.dll\nsource:/s/B.cs\n");
+
+        var inputs = CompileInputs.Read(file);
+
+        inputs.Option("LangVersion").Should().Be("latest");
+        inputs.Option("Nullable", "disable").Should().Be("disable");
+        inputs.References.Should().Equal("/r/A.dll");
+        inputs.Sources.Should().Equal("/s/B.cs");
+    }
+}
