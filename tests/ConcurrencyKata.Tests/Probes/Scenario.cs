@@ -144,33 +144,39 @@ public sealed class Scenario : IDisposable
     /// </summary>
     public T CallOnOwnThread<T>(Func<T> call, TimeSpan timeout, string whatWasExpected)
     {
-        T result = default!;
-        Exception? error = null;
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                result = call();
-            }
-            catch (Exception e)
-            {
-                error = e;
-            }
-        })
-        { IsBackground = true, Name = "kata caller" };
-        thread.Start();
-        if (!thread.Join(timeout))
+        var started = StartOnOwnThread(call);
+        if (!((IAsyncResult)started).AsyncWaitHandle.WaitOne(timeout))
         {
             _abort.Cancel();
             throw Fail(
                 $"{whatWasExpected}\n" +
                 $"Observed: the call had not returned to its caller after {timeout.TotalMilliseconds:0} ms.");
         }
-        if (error is not null)
+        return started.GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// Starts <paramref name="call"/> on a (background) thread of its own, as a caller that blocks
+    /// would be, and returns at once: the task ends with the call's result or exception. Wait for
+    /// it with <see cref="Wait{T}(Task{T}, TimeSpan, string)"/>, which bounds the wait.
+    /// </summary>
+    public Task<T> StartOnOwnThread<T>(Func<T> call)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
         {
-            ExceptionDispatchInfo.Capture(error).Throw();
-        }
-        return result;
+            try
+            {
+                done.TrySetResult(call());
+            }
+            catch (Exception e)
+            {
+                done.TrySetException(e);
+            }
+        })
+        { IsBackground = true, Name = "kata caller" };
+        thread.Start();
+        return done.Task;
     }
 
     /// <summary>

@@ -1,0 +1,81 @@
+using System.Diagnostics;
+
+namespace ConcurrencyKata.Tests.Probes;
+
+/// <summary>
+/// Judges "ran in parallel" for code with a worker count, from two kinds of physical evidence
+/// measured in the same attempt: the speedup of the same CPU-bound work with 2 workers over 1,
+/// and the process's CPU time over wall time with 2 workers. Both are needed: a lock that
+/// makes workers take turns gives no speedup and a ratio near 1.0; a spin lock gives a ratio
+/// near 2.0 but still no speedup. Each attempt first calibrates (two raw threads computing,
+/// <see cref="ParallelismProbe.Calibrate"/>): when the machine has no second core free for this
+/// process at that moment, the attempt proves nothing and another is made.
+/// </summary>
+public static class ParallelSpeedup
+{
+    /// <summary>
+    /// The speedup that counts as parallel. With both cores free, 2 workers reach 1.8–1.95;
+    /// with one core kept busy by another process, about 4/3 (two threads share the two cores
+    /// with the busy one), and workers that take turns stay at 0.95–1.05 either way.
+    /// </summary>
+    public const double ParallelSpeedupAtLeast = 1.15;
+
+    /// <summary>At or below this speedup the workers took turns.</summary>
+    public const double SerialSpeedupAtMost = 1.08;
+
+    public const int Attempts = 5;
+
+    private static readonly TimeSpan CalibrationSpan = TimeSpan.FromMilliseconds(60);
+
+    public readonly record struct Attempt(double Calibration, TimeSpan OneWorker, CpuMeter.Reading TwoWorkers)
+    {
+        public double Speedup => TwoWorkers.Wall.TotalMilliseconds <= 0 ? 0 : OneWorker.TotalMilliseconds / TwoWorkers.Wall.TotalMilliseconds;
+
+        public ParallelismProbe.Verdict Verdict => Calibration < ParallelismProbe.UsableCalibration ? ParallelismProbe.Verdict.Inconclusive
+            : Speedup >= ParallelSpeedupAtLeast && TwoWorkers.Ratio >= ParallelismProbe.ParallelRatio ? ParallelismProbe.Verdict.Parallel
+            : Speedup <= SerialSpeedupAtMost || TwoWorkers.Ratio <= ParallelismProbe.SerialRatio ? ParallelismProbe.Verdict.Serial
+            : ParallelismProbe.Verdict.Inconclusive;
+
+        public override string ToString()
+            => $"two raw threads: CPU/wall {Calibration:0.00}; 1 worker {OneWorker.TotalMilliseconds:0} ms; " +
+               $"2 workers {TwoWorkers.Wall.TotalMilliseconds:0} ms (speedup {Speedup:0.00}, CPU/wall {TwoWorkers.Ratio:0.00}) → {Verdict.ToString().ToLowerInvariant()}";
+    }
+
+    public sealed record Result(IReadOnlyList<Attempt> Attempts)
+    {
+        /// <summary>Parallel if any usable attempt showed it; serial if none did and at least one usable attempt showed turns; otherwise inconclusive.</summary>
+        public ParallelismProbe.Verdict Verdict => Attempts.Any(a => a.Verdict == ParallelismProbe.Verdict.Parallel) ? ParallelismProbe.Verdict.Parallel
+            : Attempts.Any(a => a.Verdict == ParallelismProbe.Verdict.Serial) ? ParallelismProbe.Verdict.Serial
+            : ParallelismProbe.Verdict.Inconclusive;
+
+        public override string ToString() => string.Join("\n", Attempts.Select((a, i) => $"attempt {i + 1}: {a}"));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="runWithWorkers"/>(1) and (2) on the same CPU-bound work, after a
+    /// calibration, until an attempt shows parallel work or <paramref name="attempts"/> were made.
+    /// </summary>
+    public static Result Judge(Action<int> runWithWorkers, int attempts = Attempts)
+    {
+        runWithWorkers(2); // warm up: the JIT, the code under test's first-call costs
+        var made = new List<Attempt>();
+        for (var i = 0; i < attempts; i++)
+        {
+            var calibration = ParallelismProbe.Calibrate(CalibrationSpan);
+            var one = Stopwatch.StartNew();
+            runWithWorkers(1);
+            one.Stop();
+            var two = ParallelismProbe.Measure(() => runWithWorkers(2));
+            var attempt = new Attempt(calibration, one.Elapsed, two);
+            made.Add(attempt);
+            if (attempt.Verdict == ParallelismProbe.Verdict.Parallel)
+            {
+                break;
+            }
+        }
+        return new Result(made);
+    }
+
+    /// <inheritdoc cref="Judge(Action{int}, int)"/>
+    public static Result Judge<T>(Func<int, T> runWithWorkers, int attempts = Attempts) => Judge(w => { runWithWorkers(w); }, attempts);
+}
