@@ -49,12 +49,17 @@ public static class CpuWork
     public static ulong Burn(TimeSpan duration, ulong seed = 0x9E3779B97F4A7C15UL)
         => Spin(IterationsFor(duration), seed);
 
+    /// <remarks>
+    /// Many short runs, and the fastest counts: a run the scheduler interrupted took longer than
+    /// its computation, and on a busy machine most runs of a longer probe would be interrupted,
+    /// making every later "200 ms of work" far shorter than 200 ms of CPU.
+    /// </remarks>
     private static double Calibrate()
     {
-        const long probe = 2_000_000;
-        Spin(probe / 10); // let the JIT settle before measuring
+        const long probe = 200_000;
+        Spin(probe * 2); // let the JIT settle before measuring
         var best = double.MaxValue;
-        for (var run = 0; run < 5; run++)
+        for (var run = 0; run < 30; run++)
         {
             var start = Stopwatch.GetTimestamp();
             Spin(probe);

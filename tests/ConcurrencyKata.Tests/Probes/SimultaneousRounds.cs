@@ -1,28 +1,43 @@
+using System.Diagnostics;
+
 namespace ConcurrencyKata.Tests.Probes;
 
 /// <summary>
-/// Repeats a <see cref="SimultaneousFetcher"/> scenario a bounded number of times and reports
-/// the first round that went wrong. Correct code never goes wrong, so it runs every round;
-/// code with a data race is caught in the first round or two (the self-tests measure how often).
+/// Repeats a <see cref="SimultaneousFetcher"/> scenario and reports the first round that went
+/// wrong. Correct code never goes wrong, so it runs every round; code with a data race is caught
+/// as soon as two of the racing threads really run at the same instant. On a busy machine that
+/// may take a while (a short round can fit in one time slice), so the rounds are sized by time
+/// as well as by count: at least <see cref="Rounds"/>, and more until the rounds have taken
+/// <see cref="MinimumTime"/>, with a bound on both.
 /// </summary>
 public static class SimultaneousRounds
 {
-    /// <summary>Rounds a check runs, by default, before it believes the code has no race.</summary>
+    /// <summary>Rounds a check runs, at least, before it believes the code has no race.</summary>
     public const int Rounds = 5;
+
+    /// <summary>Time the rounds take, at least (bounded by <see cref="MaximumRounds"/>), before a check believes the code has no race.</summary>
+    public static readonly TimeSpan MinimumTime = TimeSpan.FromMilliseconds(300);
+
+    public const int MaximumRounds = 40;
 
     /// <summary>Runs <paramref name="round"/> (1, 2, ...) until one returns a problem: "round r of R: problem", or null.</summary>
     /// <param name="round">One round; returns what went wrong, or null.</param>
     /// <param name="rounds">
-    /// How many rounds at most: more where the race's window is narrow (a continuation of a few
+    /// How many rounds at least: more where the race's window is narrow (a continuation of a few
     /// instructions scheduled through the pool), so that the check catches it on every run.
     /// </param>
     public static string? FirstFault(Func<int, string?> round, int rounds = Rounds)
     {
-        for (var r = 1; r <= rounds; r++)
+        var clock = Stopwatch.StartNew();
+        for (var r = 1; r <= Math.Max(rounds, MaximumRounds); r++)
         {
             if (round(r) is { } problem)
             {
-                return $"in round {r} of {rounds}: {problem}";
+                return $"in round {r}: {problem}";
+            }
+            if (r >= rounds && clock.Elapsed >= MinimumTime)
+            {
+                break;
             }
         }
         return null;
