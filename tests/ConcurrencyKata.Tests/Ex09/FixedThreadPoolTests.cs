@@ -444,7 +444,8 @@ public sealed class FixedThreadPoolTests(ITestOutputHelper output)
             "this platform does not report a thread's wake-ups (Linux does, in /proc/self/task/<tid>/status)");
         using var pools = new Pools();
         using var scenario = new Scenario();
-        const int threads = 2, limit = 3;
+        // a thread blocked on a wait still wakes once or twice now and then; one that polls every 50 ms wakes 10 times
+        const int threads = 2, limit = 4;
         var window = TimeSpan.FromMilliseconds(500);
         var pool = pools.Create(threads);
         var ids = OnEveryThread(scenario, pool, threads, NativeThread.CurrentId).OfType<int>().Distinct().ToList();
@@ -454,13 +455,13 @@ public sealed class FixedThreadPoolTests(ITestOutputHelper output)
         Thread.Sleep(window);
         var after = ids.Select(NativeThread.Wakeups).ToList();
         var wakeups = ids.Select((_, i) => before[i] is { } b && after[i] is { } a ? a - b : 0).ToList();
-        var total = wakeups.Sum();
+        var most = wakeups.DefaultIfEmpty(0).Max();
         output.WriteLine($"idle pool of {threads} threads, wake-ups over {window.TotalMilliseconds:0} ms: {Explain.List(wakeups)}");
 
-        scenario.Check(total <= limit, () =>
-            $"Expected the pool's idle threads to sleep until work arrives: at most {limit} wake-ups in all over {window.TotalMilliseconds:0} ms with nothing submitted.\n" +
+        scenario.Check(most <= limit, () =>
+            $"Expected the pool's idle threads to sleep until work arrives: at most {limit} wake-ups of any one of them over {window.TotalMilliseconds:0} ms with nothing submitted.\n" +
             $"Observed: {Explain.List(wakeups)} wake-ups of the {ids.Count} pool threads (voluntary context switches, from /proc/self/task/<tid>/status): " +
-            $"each wakes every {window.TotalMilliseconds / Math.Max(1.0, (double)total / Math.Max(1, ids.Count)):0.0} ms or so to look for work: it polls.\n" +
+            $"a thread wakes every {window.TotalMilliseconds / Math.Max(1, most):0.0} ms or so to look for work: it polls.\n" +
             "Look at: Thread.Sleep(1) around TryDequeue, or a timed wait (Monitor.Wait(lock, 50), Wait(TimeSpan)) that re-checks the queue, is polling: " +
             "it costs little CPU, but wakes the thread for nothing again and again. Wait with no timeout on something Submit signals (Monitor.Pulse, " +
             "BlockingCollection.Take, SemaphoreSlim.Wait); Shutdown wakes the threads the same way.");
@@ -500,13 +501,17 @@ public sealed class FixedThreadPoolTests(ITestOutputHelper output)
             return (delays, (string?)null);
         }, $"{rounds} submits, one after another, each waiting for its job to run");
         scenario.Check(problem is null, () => $"Expected each job submitted to an idle pool of one thread to run.\nObserved: {problem}.");
-        var median = delays.Order().ElementAt(delays.Count / 2);
-        output.WriteLine($"submit-to-start on an idle pool of 1 thread: median {median.TotalMicroseconds:0} µs ({string.Join(", ", delays.Order().Select(d => $"{d.TotalMicroseconds:0}"))})");
+        // the lower quartile, not the median: a busy machine only ever adds delay (a woken thread
+        // waits for a core), to some submits; a thread that naps delays every one of them
+        var sorted = delays.Order().ToList();
+        var quartile = sorted[sorted.Count / 4];
+        var median = sorted[sorted.Count / 2];
+        output.WriteLine($"submit-to-start on an idle pool of 1 thread: lower quartile {quartile.TotalMicroseconds:0} µs, median {median.TotalMicroseconds:0} µs ({string.Join(", ", sorted.Select(d => $"{d.TotalMicroseconds:0}"))})");
 
-        scenario.Check(median < limit, () =>
-            $"Expected a job submitted to an idle pool to start within {limit.TotalMicroseconds:0} µs (median of {rounds} submits, each 200 µs after the previous job finished; " +
-            "a thread woken by the submit starts it in tens of µs).\n" +
-            $"Observed: a median of {median.TotalMicroseconds:0} µs ({string.Join(", ", delays.Select(d => $"{d.TotalMicroseconds:0}"))} µs).\n" +
+        scenario.Check(quartile < limit, () =>
+            $"Expected most jobs submitted to an idle pool to start within {limit.TotalMicroseconds:0} µs: a quarter of the {rounds} submits " +
+            "(each 200 µs after the previous job finished) may take longer on a busy machine, not more. A thread woken by the submit starts the job in tens of µs.\n" +
+            $"Observed: a lower quartile of {quartile.TotalMicroseconds:0} µs and a median of {median.TotalMicroseconds:0} µs ({string.Join(", ", delays.Select(d => $"{d.TotalMicroseconds:0}"))} µs).\n" +
             "Look at: an idle thread must be woken by Submit, not find the work on its own schedule: a Thread.Sleep between looks at the queue " +
             "(even Sleep(1), which lasts about 1.1 ms here) delays every job that arrives while the pool is idle.");
     }
