@@ -472,13 +472,47 @@ public sealed class FixedThreadPoolTests(ITestOutputHelper output)
     {
         using var pools = new Pools();
         using var scenario = new Scenario();
-        const int rounds = 51;
-        var limit = TimeSpan.FromMilliseconds(0.4);
+        const int rounds = 51, attempts = 3;
+        var limit = TimeSpan.FromMilliseconds(1);
         var pool = pools.Create(1);
 
-        // from one thread, each submit 200 µs after the previous job has finished: the pool's thread
-        // has found the queue empty and gone back to waiting for work, and a thread that naps between
-        // looks (Thread.Sleep(1) lasts about 1.1 ms) is in the middle of its nap
+        // An attempt spoiled by a moment of heavy load (a woken thread waits for a core) proves
+        // nothing, so the best of up to 3 counts; a thread that naps is slow in every attempt.
+        var medians = new List<TimeSpan>();
+        List<TimeSpan> best = [];
+        for (var attempt = 0; attempt < attempts && (medians.Count == 0 || medians.Min() >= limit); attempt++)
+        {
+            if (attempt > 0)
+            {
+                Thread.Sleep(100);
+            }
+            var delays = SubmitToStart(scenario, pool, rounds);
+            var median = delays.Order().ElementAt(delays.Count / 2);
+            if (medians.Count == 0 || median < medians.Min())
+            {
+                best = delays;
+            }
+            medians.Add(median);
+            output.WriteLine($"submit-to-start on an idle pool of 1 thread, attempt {attempt + 1}: median {median.TotalMicroseconds:0} µs ({string.Join(", ", delays.Order().Select(d => $"{d.TotalMicroseconds:0}"))})");
+        }
+
+        scenario.Check(medians.Min() < limit, () =>
+            $"Expected a job submitted to an idle pool to start within {limit.TotalMicroseconds:0} µs (the median of {rounds} submits, each after the pool " +
+            "had been idle for 2.5 to 3.6 ms). A thread woken by the submit starts the job in tens of µs.\n" +
+            $"Observed: {medians.Count} attempt(s), medians {string.Join(", ", medians.Select(m => $"{m.TotalMicroseconds:0}"))} µs; " +
+            $"the best attempt: {string.Join(", ", best.Select(d => $"{d.TotalMicroseconds:0}"))} µs.\n" +
+            "Look at: an idle thread must be woken by Submit, not find the work on its own schedule: a Thread.Sleep between looks at the queue, " +
+            "or a timed wait that Submit does not signal (Monitor.Wait(lock, 20) with no Pulse), delays every job that arrives while the pool is idle.");
+    }
+
+    /// <summary>
+    /// From one thread, <paramref name="rounds"/> submits to an idle pool: each waits until its job has
+    /// run, then lets the pool idle for 2.5 ms plus a different fraction of a millisecond each round
+    /// (long enough for any spinning before a blocking wait to be over, and landing at every point of
+    /// a thread's Thread.Sleep(1) nap). Returns the time from each Submit to its job starting.
+    /// </summary>
+    private static List<TimeSpan> SubmitToStart(Scenario scenario, FixedThreadPool pool, int rounds)
+    {
         var (delays, problem) = Call(scenario, () =>
         {
             var delays = new List<TimeSpan>();
@@ -492,28 +526,19 @@ public sealed class FixedThreadPoolTests(ITestOutputHelper output)
                     return (delays, $"the job submitted in round {round + 1} {Describe(task)} {Patience.TotalSeconds:0} s after the first submit");
                 }
                 delays.Add(Stopwatch.GetElapsedTime(submitted, task.Result));
-                var next = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 5000;
-                while (Stopwatch.GetTimestamp() < next)
+                var idleUntil = Stopwatch.GetTimestamp() + (long)((2.5 + round * 0.37 % 1.1) / 1000 * Stopwatch.Frequency);
+                // sleep, not spin: a submitter spinning on one of two cores leaves a woken pool thread
+                // waiting for the other, milliseconds on a busy machine
+                Thread.Sleep(2);
+                while (Stopwatch.GetTimestamp() < idleUntil)
                 {
-                    Thread.SpinWait(10); // a clock would be too coarse; 200 µs of spinning costs nothing
+                    Thread.SpinWait(10); // Thread.Sleep is too coarse for the last fraction of a millisecond
                 }
             }
             return (delays, (string?)null);
         }, $"{rounds} submits, one after another, each waiting for its job to run");
         scenario.Check(problem is null, () => $"Expected each job submitted to an idle pool of one thread to run.\nObserved: {problem}.");
-        // the lower quartile, not the median: a busy machine only ever adds delay (a woken thread
-        // waits for a core), to some submits; a thread that naps delays every one of them
-        var sorted = delays.Order().ToList();
-        var quartile = sorted[sorted.Count / 4];
-        var median = sorted[sorted.Count / 2];
-        output.WriteLine($"submit-to-start on an idle pool of 1 thread: lower quartile {quartile.TotalMicroseconds:0} µs, median {median.TotalMicroseconds:0} µs ({string.Join(", ", sorted.Select(d => $"{d.TotalMicroseconds:0}"))})");
-
-        scenario.Check(quartile < limit, () =>
-            $"Expected most jobs submitted to an idle pool to start within {limit.TotalMicroseconds:0} µs: a quarter of the {rounds} submits " +
-            "(each 200 µs after the previous job finished) may take longer on a busy machine, not more. A thread woken by the submit starts the job in tens of µs.\n" +
-            $"Observed: a lower quartile of {quartile.TotalMicroseconds:0} µs and a median of {median.TotalMicroseconds:0} µs ({string.Join(", ", delays.Select(d => $"{d.TotalMicroseconds:0}"))} µs).\n" +
-            "Look at: an idle thread must be woken by Submit, not find the work on its own schedule: a Thread.Sleep between looks at the queue " +
-            "(even Sleep(1), which lasts about 1.1 ms here) delays every job that arrives while the pool is idle.");
+        return delays;
     }
 
     /// <summary>
