@@ -1,0 +1,116 @@
+// Mistake: Submit adds to the Queue<T> without taking the lock (it locks only to Pulse): submits from several threads at once corrupt the queue and lose items.
+namespace ConcurrencyKata;
+
+#pragma warning disable VSTHRD200 // the names are the exercise's API: Submit returns a task, as ExecutorService.submit returns a future
+
+public sealed class FixedThreadPool : IDisposable
+{
+    private readonly object _lock = new();
+    private readonly Queue<Action> _queue = new();
+    private readonly Thread[] _threads;
+    private bool _shuttingDown;
+
+    public FixedThreadPool(int threadCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threadCount, 1);
+        _threads = new Thread[threadCount];
+        for (var i = 0; i < threadCount; i++)
+        {
+            // background: a pool nobody shut down must not keep the process alive at exit
+            _threads[i] = new Thread(RunWorker) { IsBackground = true, Name = $"FixedThreadPool worker {i + 1}/{threadCount}" };
+            _threads[i].Start();
+        }
+    }
+
+    public Task<T> Submit<T>(Func<T> work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        // RunContinuationsAsynchronously: whoever awaits the task resumes on the .NET thread pool,
+        // never inline on our worker (a continuation that blocks would otherwise hold it).
+        var result = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Enqueue(() =>
+        {
+            try
+            {
+                result.SetResult(work());
+            }
+            catch (Exception e)
+            {
+                result.SetException(e); // the task faults with the exception itself; the worker lives on
+            }
+        });
+        return result.Task;
+    }
+
+    public Task Submit(Action work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        return Submit(() =>
+        {
+            work();
+            return true;
+        });
+    }
+
+    /// <summary>Stops accepting work, lets the queued work finish, and returns once every worker thread has ended. Idempotent.</summary>
+    public void Shutdown()
+    {
+        lock (_lock)
+        {
+            _shuttingDown = true;
+            Monitor.PulseAll(_lock); // every sleeping worker wakes, drains the queue, and sees the flag
+        }
+        foreach (var thread in _threads)
+        {
+            // a work item that shuts its own pool down cannot wait for its own thread to end
+            if (thread != Thread.CurrentThread)
+            {
+                thread.Join();
+            }
+        }
+    }
+
+    public void Dispose() => Shutdown();
+
+    private void Enqueue(Action item)
+    {
+        if (_shuttingDown)
+        {
+            throw new InvalidOperationException("The pool is shut down: it accepts no more work.");
+        }
+        _queue.Enqueue(item); // "only the workers need the lock"
+        lock (_lock)
+        {
+            Monitor.Pulse(_lock);
+        }
+    }
+
+    private void RunWorker()
+    {
+        while (true)
+        {
+            Action? item;
+            lock (_lock)
+            {
+                // a while, not an if: another worker may have taken the item first
+                while (_queue.Count == 0)
+                {
+                    if (_shuttingDown)
+                    {
+                        return;
+                    }
+                    Monitor.Wait(_lock); // releases the lock and sleeps: no CPU, no polling
+                }
+                try
+                {
+                    item = _queue.Dequeue();
+                }
+                catch (InvalidOperationException)
+                {
+                    item = null; // the corrupted queue says it has items it has not
+                }
+            }
+            item?.Invoke(); // a corrupted queue can hand out null
+        }
+    }
+}
