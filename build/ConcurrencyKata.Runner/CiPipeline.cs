@@ -111,7 +111,7 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console)
             Check(false, control.ShortName, "does not compile: " + string.Join("; ", build.Errors.Take(3)));
             return null;
         }
-        return untilRejected ? judge.TestUntilRejected(variant, control.Exercise) : judge.Test(variant, [control.Exercise]);
+        return untilRejected ? judge.TestUntilRejected(variant, control.Exercise) : judge.TestAlternative(variant, control.Exercise);
     }
 
     private void RunnerSelfTests()
