@@ -105,9 +105,9 @@ public sealed class FixedThreadPool : IDisposable
                 {
                     item = _queue.Dequeue();
                 }
-                catch (InvalidOperationException)
+                catch (Exception)
                 {
-                    item = null; // the corrupted queue says it has items it has not
+                    item = null; // the corrupted queue says it has items it has not (kept from ending the test process)
                 }
             }
             item?.Invoke(); // a corrupted queue can hand out null
