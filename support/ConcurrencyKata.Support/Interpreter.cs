@@ -90,7 +90,10 @@ public readonly record struct Step(StepKind Kind, long StartTicks, long EndTicks
     public TimeSpan Duration => Stopwatch.GetElapsedTime(StartTicks, EndTicks);
 }
 
-/// <summary>What one program did, on which thread, and what its thread cost.</summary>
+/// <summary>
+/// What one program did, on which thread, and what its thread cost. <paramref name="StartTicks"/>
+/// is when its thread first called Acquire (a busy machine may start a thread late).
+/// </summary>
 public sealed record ProgramTrace(
     string Name,
     int ThreadId,
@@ -99,7 +102,8 @@ public sealed record ProgramTrace(
     Exception? Error,
     TimeSpan? CpuTotal,
     TimeSpan? CpuInUnits,
-    long? Wakeups)
+    long? Wakeups,
+    long StartTicks = 0)
 {
     /// <summary>CPU the program's thread used outside its compute units: acquiring, releasing, ticking (and spinning, if the lock spins).</summary>
     public TimeSpan? CpuOutsideUnits => CpuTotal is { } total && CpuInUnits is { } inUnits ? total - inUnits : null;
@@ -169,6 +173,7 @@ public static class Interpreter
             var cpuInUnits = TimeSpan.Zero;
             var cpuReadable = cpuAtStart is not null;
             var holding = false;
+            state.StartTicks = Stopwatch.GetTimestamp();
             try
             {
                 Timed(StepKind.Lock, gil.Acquire);
@@ -318,6 +323,8 @@ public static class Interpreter
 
         public int ThreadId { get; set; }
 
+        public long StartTicks { get; set; }
+
         private volatile bool _finished;
 
         public bool Finished
@@ -348,7 +355,7 @@ public static class Interpreter
             {
                 var finished = Finished;
                 return new ProgramTrace(Program.Name, ThreadId, [.. _steps], finished, Error,
-                    finished ? CpuTotal : null, finished ? CpuInUnits : null, finished ? Wakeups : null);
+                    finished ? CpuTotal : null, finished ? CpuInUnits : null, finished ? Wakeups : null, StartTicks);
             }
         }
     }

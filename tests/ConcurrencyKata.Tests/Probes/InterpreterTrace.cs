@@ -21,7 +21,8 @@ public static class InterpreterTrace
 
     /// <summary>
     /// For each program, the most units the other programs ran between two consecutive units of
-    /// its own (or before its first): how long it went without the lock, in the others' work.
+    /// its own (or between its first Acquire and its first unit): how long it went without the
+    /// lock, in the others' work.
     /// A fair hand-off keeps it near (programs − 1) × units per switch interval; a lock that
     /// lets one thread starve shows hundreds.
     /// </summary>
@@ -33,7 +34,8 @@ public static class InterpreterTrace
             var others = run.Programs.Where(p => p != program).SelectMany(p => p.Units.Select(u => u.StartTicks)).Order().ToList();
             int worst = 0;
             long worstGap = 0;
-            var previousEnd = run.StartTicks;
+            // from the moment it asked for the lock: a thread the machine started late was not waiting before that
+            var previousEnd = Math.Max(run.StartTicks, program.StartTicks);
             // after its last unit too: a program that never ran again counts what the others ran until the end
             var mine = program.Units.OrderBy(u => u.StartTicks).Select(u => (u.StartTicks, u.EndTicks)).ToList();
             foreach (var (start, end) in mine.Append((run.EndTicks, run.EndTicks)))
@@ -103,8 +105,9 @@ public static class InterpreterTrace
         => run.Programs.SelectMany(p => p.Units.Select(u => (p.Name, u.StartTicks, u.EndTicks))).OrderBy(u => u.StartTicks).ToList();
 
     /// <summary>
-    /// One lane per program thread: <c>#</c> computing (holding the lock), <c>.</c> waiting for
-    /// the lock, <c>-</c> in a blocking wait (lock released), blank: not started or done.
+    /// One lane per program thread, each column showing what the program did for most of it:
+    /// <c>#</c> computing (holding the lock), <c>.</c> waiting for the lock, <c>-</c> in a
+    /// blocking wait (lock released), blank: not started, done, or between steps.
     /// Ends with what the interpreter itself counted.
     /// </summary>
     public static string Render(InterpreterRun run, int width = BarWidth)
@@ -134,10 +137,12 @@ public static class InterpreterTrace
             var bar = new char[width];
             for (var c = 0; c < width; c++)
             {
-                bar[c] = computing[c] > 0.05 ? '#'
-                    : locking[c] > 0.05 ? '.'
-                    : blocking[c] > 0.05 ? '-'
-                    : ' ';
+                // what the program did for most of the column (a 4 ms column of a 5 ms turn is mostly one thing)
+                var most = Math.Max(computing[c], Math.Max(locking[c], blocking[c]));
+                bar[c] = most < 0.25 ? ' '
+                    : most == computing[c] ? '#'
+                    : most == blocking[c] ? '-'
+                    : '.';
             }
             var units = program.Units.Count();
             var name = program.Name.Length > nameWidth ? program.Name[..(nameWidth - 1)] + "~" : program.Name;
