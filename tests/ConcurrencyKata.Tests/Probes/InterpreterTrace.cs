@@ -56,8 +56,8 @@ public static class InterpreterTrace
 
     /// <summary>
     /// Turns: runs of consecutive units by the same program (all units in start order). Each
-    /// turn's length in units and its wall time from its first unit's start to its last unit's
-    /// end; a program's last turn (it ended, it did not hand over) is left out unless <paramref name="includeLast"/>.
+    /// turn's length in units and its wall time from the hand-over (the previous turn's last unit's
+    /// end; the first turn: its first unit's start) to its last unit's end; a program's last turn (it ended, it did not hand over) is left out unless <paramref name="includeLast"/>.
     /// </summary>
     public static IReadOnlyList<(string Program, int Units, TimeSpan Duration)> Turns(InterpreterRun run, bool includeLast = false)
     {
@@ -72,9 +72,12 @@ public static class InterpreterTrace
             {
                 j++;
             }
+            // a turn's time runs from the hand-over (the end of the previous turn's last unit) to the end of its own last unit:
+            // a holder that keeps the lock for the interval makes it at least that long, however slowly the machine wakes it
+            var from = i == 0 ? all[i].Start : all[i - 1].End;
             if (includeLast || all[j].Start != lastUnit[all[i].Program])
             {
-                turns.Add((all[i].Program, j - i + 1, TimeSpan.FromSeconds((all[j].End - all[i].Start) / (double)Stopwatch.Frequency)));
+                turns.Add((all[i].Program, j - i + 1, TimeSpan.FromSeconds((all[j].End - from) / (double)Stopwatch.Frequency)));
             }
             i = j + 1;
         }
