@@ -1,4 +1,4 @@
-// Mistake: pins the calling thread to one CPU before starting the workers, which inherit it (as a process confined to one core, or CPython's GIL, would): every check of overlap passes, but the workers never compute at the same instant.
+// Mistake: confines every worker thread to the same one CPU (as a process limited to one core, or CPython's GIL, would): every check of overlap passes, but the workers never compute at the same instant.
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 
@@ -14,46 +14,32 @@ public static class ThreadWorkers
         var queue = new ConcurrentQueue<int>(Enumerable.Range(0, items.Count));
         var results = new TOut[items.Count];
         var failures = new ConcurrentQueue<Exception>();
-        var all = new ulong[16];
-        var pinned = OperatingSystem.IsLinux() && sched_getaffinity(0, (nint)(all.Length * sizeof(ulong)), all) == 0;
-        if (pinned)
+        var threads = Enumerable.Range(0, Math.Min(workerCount, items.Count)).Select(_ => new Thread(() =>
         {
-            var one = new ulong[16];
-            one[0] = 1;
-            sched_setaffinity(0, (nint)(one.Length * sizeof(ulong)), one);
-        }
-        try
-        {
-            var threads = Enumerable.Range(0, Math.Min(workerCount, items.Count)).Select(_ => new Thread(() =>
+            if (OperatingSystem.IsLinux())
             {
-                while (queue.TryDequeue(out var index))
-                {
-                    try
-                    {
-                        results[index] = work(items[index]);
-                    }
-                    catch (Exception e)
-                    {
-                        failures.Enqueue(e);
-                    }
-                }
-            })).ToList();
-            threads.ForEach(t => t.Start());
-            threads.ForEach(t => t.Join());
-        }
-        finally
-        {
-            if (pinned)
-            {
-                sched_setaffinity(0, (nint)(all.Length * sizeof(ulong)), all);
+                var one = new ulong[16];
+                one[0] = 1;
+                sched_setaffinity(0, (nint)(one.Length * sizeof(ulong)), one); // this thread: CPU 0 only
             }
-        }
+            while (queue.TryDequeue(out var index))
+            {
+                try
+                {
+                    results[index] = work(items[index]);
+                }
+                catch (Exception e)
+                {
+                    failures.Enqueue(e);
+                }
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
         return failures.IsEmpty ? results : throw new AggregateException(failures);
     }
 
     [DllImport("libc", SetLastError = true)]
     private static extern int sched_setaffinity(int pid, nint size, ulong[] mask);
 
-    [DllImport("libc", SetLastError = true)]
-    private static extern int sched_getaffinity(int pid, nint size, [Out] ulong[] mask);
 }
