@@ -49,23 +49,7 @@ public sealed partial class CpuMeter
     /// switches), or null where the platform does not say. A thread that waits for work wakes
     /// once per piece of work; one that polls with a short sleep wakes every few milliseconds.
     /// </summary>
-    public static long? ThreadWakeups()
-    {
-        const string path = "/proc/thread-self/status";
-        if (!OperatingSystem.IsLinux() || !File.Exists(path))
-        {
-            return null;
-        }
-        foreach (var line in File.ReadLines(path))
-        {
-            if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal)
-                && long.TryParse(line.AsSpan("voluntary_ctxt_switches:".Length).Trim(), out var switches))
-            {
-                return switches;
-            }
-        }
-        return null;
-    }
+    public static long? ThreadWakeups() => OperatingSystem.IsLinux() ? NativeThread.WakeupsIn("/proc/thread-self/status") : null;
 
     /// <summary>CPU time of the calling thread, or null where it cannot be read.</summary>
     public static TimeSpan? ThreadCpuTime()

@@ -38,11 +38,14 @@ public static class NativeThread
     }
 
     /// <summary>How often thread <paramref name="id"/> of this process has blocked and been woken again, or null when it cannot be read (or the thread has ended).</summary>
-    public static long? Wakeups(int id)
+    public static long? Wakeups(int id) => WakeupsIn($"/proc/self/task/{id}/status");
+
+    /// <summary>The voluntary context switches a /proc status file reports, or null when it cannot be read (or the thread has ended).</summary>
+    internal static long? WakeupsIn(string statusFile)
     {
         try
         {
-            foreach (var line in File.ReadLines($"/proc/self/task/{id}/status"))
+            foreach (var line in File.ReadLines(statusFile))
             {
                 if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal)
                     && long.TryParse(line.AsSpan("voluntary_ctxt_switches:".Length).Trim(), out var switches))
