@@ -23,6 +23,21 @@ public static class NativeThread
         }
     }
 
+    /// <summary>The kernel ids of every thread this process has right now (from /proc/self/task), or empty off Linux.</summary>
+    public static IReadOnlySet<int> AllIds()
+    {
+        try
+        {
+            return OperatingSystem.IsLinux()
+                ? Directory.EnumerateDirectories("/proc/self/task").Select(d => int.TryParse(Path.GetFileName(d), out var id) ? id : -1).Where(id => id > 0).ToHashSet()
+                : new HashSet<int>();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new HashSet<int>();
+        }
+    }
+
     /// <summary>CPU time thread <paramref name="id"/> of this process has used (the first field of its schedstat, in ns), or null when it cannot be read.</summary>
     public static TimeSpan? CpuTime(int id)
     {
