@@ -125,6 +125,57 @@ public sealed class ParsingTests
     public void A_complete_run_has_no_abort_reason()
         => Judge.AbortOf(new ProcessResult(1, "Failed!  - Failed: 2, Passed: 5", false, TimeSpan.Zero), outcomesRead: 7).Should().BeNull();
 
+    private static readonly string[] HostLines =
+    [
+        """{"event":"started","class":"ConcurrencyKata.Tests.Ex02.BoundedGatherTests","method":"Limits","name":"ConcurrencyKata.Tests.Ex02.BoundedGatherTests.Limits(limit: 3)"}""",
+        """{"event":"failed","class":"ConcurrencyKata.Tests.Ex02.BoundedGatherTests","method":"Limits","name":"ConcurrencyKata.Tests.Ex02.BoundedGatherTests.Limits(limit: 3)","message":"Expected 3","stackTrace":"at X","seconds":0.25}""",
+        """{"event":"started","class":"ConcurrencyKata.Tests.Ex02.BoundedGatherTests","method":"Skips","name":"ConcurrencyKata.Tests.Ex02.BoundedGatherTests.Skips"}""",
+        """{"event":"skipped","class":"ConcurrencyKata.Tests.Ex02.BoundedGatherTests","method":"Skips","name":"ConcurrencyKata.Tests.Ex02.BoundedGatherTests.Skips","message":"one core"}""",
+        """{"event":"started","class":"ConcurrencyKata.Tests.Ex02.BoundedGatherTests","method":"Hangs","name":"ConcurrencyKata.Tests.Ex02.BoundedGatherTests.Hangs"}""",
+        """{"event":"passed","class":"Con""",
+    ];
+
+    [Fact]
+    public void The_judge_hosts_results_become_outcomes_and_name_the_check_still_running()
+    {
+        var read = HostResultsReader.Parse(HostLines);
+
+        read.Outcomes.Should().HaveCount(2);
+        read.Outcomes[0].Should().BeEquivalentTo(new { ClassName = "ConcurrencyKata.Tests.Ex02.BoundedGatherTests", MethodName = "Limits", Outcome = Outcome.Failed,
+            Message = "Expected 3", StackTrace = "at X", Duration = TimeSpan.FromSeconds(0.25), Case = "limit: 3" });
+        read.Outcomes[1].Outcome.Should().Be(Outcome.Skipped);
+        read.Running.Should().Be("ConcurrencyKata.Tests.Ex02.BoundedGatherTests.Hangs", "a check that started and never ended was running; a half-written last line is ignored");
+    }
+
+    [Theory]
+    [InlineData(0, false, null)]
+    [InlineData(1, false, null)]
+    [InlineData(-1, true, AbortKind.TimedOut)]
+    [InlineData(134, false, AbortKind.Crashed)]
+    public void A_judge_host_run_ends_early_only_when_it_timed_out_or_died(int exitCode, bool timedOut, AbortKind? expected)
+    {
+        var read = HostResultsReader.Parse(HostLines);
+
+        var abort = Judge.HostAbortOf(new ProcessResult(exitCode, "", timedOut, TimeSpan.Zero), read);
+
+        abort?.Kind.Should().Be(expected);
+        (abort is null).Should().Be(expected is null);
+        if (abort is not null)
+        {
+            abort.Test.Should().Be("ConcurrencyKata.Tests.Ex02.BoundedGatherTests.Hangs");
+        }
+    }
+
+    [Fact]
+    public void A_judge_host_that_reports_nothing_ended_early_and_shows_its_output()
+    {
+        var abort = Judge.HostAbortOf(new ProcessResult(2, "no check matched ConcurrencyKata.Tests.Ex99.", false, TimeSpan.Zero), HostResultsReader.Parse([]));
+
+        abort.Should().NotBeNull();
+        abort!.Kind.Should().Be(AbortKind.EndedEarly);
+        abort.Output.Should().Contain("no check matched");
+    }
+
     [Fact]
     public void Hints_are_the_numbered_sections_of_hints_md()
     {

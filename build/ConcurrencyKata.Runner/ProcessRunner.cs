@@ -3,15 +3,14 @@ using System.Text;
 
 namespace ConcurrencyKata.Runner;
 
-/// <summary>What a finished child process printed and returned; <see cref="Stopped"/> when a line of its output made us end it early.</summary>
-public sealed record ProcessResult(int ExitCode, string Output, bool TimedOut, TimeSpan Elapsed, bool Stopped = false);
+/// <summary>What a finished child process printed and returned.</summary>
+public sealed record ProcessResult(int ExitCode, string Output, bool TimedOut, TimeSpan Elapsed);
 
 /// <summary>Runs a command, captures its output, and never lets it outlive its timeout.</summary>
 public static class ProcessRunner
 {
-    /// <param name="stopWhen">Ends the process (and its children) as soon as a line of output matches.</param>
     public static ProcessResult Run(string fileName, IEnumerable<string> arguments, string workingDirectory, TimeSpan timeout,
-        IDictionary<string, string>? environment = null, Func<string, bool>? stopWhen = null)
+        IDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -40,7 +39,6 @@ public static class ProcessRunner
 
         var output = new StringBuilder();
         var clock = Stopwatch.StartNew();
-        using var stop = new ManualResetEventSlim();
         using var process = new Process { StartInfo = info };
         void OnLine(string? line)
         {
@@ -51,10 +49,6 @@ public static class ProcessRunner
             lock (output)
             {
                 output.AppendLine(line);
-            }
-            if (stopWhen?.Invoke(line) == true)
-            {
-                stop.Set();
             }
         }
         process.OutputDataReceived += (_, e) => OnLine(e.Data);
@@ -70,9 +64,7 @@ public static class ProcessRunner
         process.StandardInput.Close();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var exited = Task.Run(() => process.WaitForExit(timeout));
-        var stopped = WaitHandle.WaitAny([((IAsyncResult)exited).AsyncWaitHandle, stop.WaitHandle]) == 1 && !process.HasExited;
-        var finished = !stopped && exited.Result;
+        var finished = process.WaitForExit(timeout);
         if (!finished)
         {
             try
@@ -91,7 +83,7 @@ public static class ProcessRunner
         }
         lock (output)
         {
-            return new ProcessResult(finished ? process.ExitCode : -1, output.ToString(), !finished && !stopped, clock.Elapsed, stopped);
+            return new ProcessResult(finished ? process.ExitCode : -1, output.ToString(), !finished, clock.Elapsed);
         }
     }
 }

@@ -121,3 +121,64 @@ public static class TrxReader
         return dot < 0 ? ("", testName) : (plain[..dot], testName[(dot + 1)..]);
     }
 }
+
+/// <summary>
+/// Reads what the judge's own host (tests/ConcurrencyKata.Tests/Host/JudgeHost.cs) writes: one
+/// JSON line per event, "started" before a check runs and "passed", "failed" or "skipped" after.
+/// A check that started and never ended is the one that was running when the host was stopped
+/// or died.
+/// </summary>
+public static class HostResultsReader
+{
+    public sealed record Results(IReadOnlyList<TestOutcome> Outcomes, string? Running, IReadOnlyList<string> Errors);
+
+    public static Results Read(string path) => Parse(File.Exists(path) ? File.ReadAllLines(path) : []);
+
+    public static Results Parse(IEnumerable<string> lines)
+    {
+        var outcomes = new List<TestOutcome>();
+        var errors = new List<string>();
+        string? running = null;
+        foreach (var line in lines.Where(l => l.Trim().Length > 0))
+        {
+            System.Text.Json.JsonElement e;
+            try
+            {
+                e = System.Text.Json.JsonDocument.Parse(line).RootElement;
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                continue; // the last line of a host killed while writing it
+            }
+            string Text(string name) => e.TryGetProperty(name, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.String ? v.GetString()! : "";
+            var className = Text("class");
+            var method = Text("method");
+            var displayName = Text("name");
+            var kind = Text("event");
+            if (kind == "started")
+            {
+                running = $"{className}.{method}";
+                continue;
+            }
+            if (kind == "error")
+            {
+                errors.Add(Text("message"));
+                continue;
+            }
+            var outcome = kind switch
+            {
+                "passed" => Outcome.Passed,
+                "skipped" => Outcome.Skipped,
+                _ => Outcome.Failed,
+            };
+            var seconds = e.TryGetProperty("seconds", out var s) && s.ValueKind == System.Text.Json.JsonValueKind.Number ? s.GetDouble() : 0;
+            var paren = displayName.IndexOf('(');
+            outcomes.Add(new TestOutcome(className, method, outcome, Text("message").Trim(), Text("stackTrace").Trim(), TimeSpan.FromSeconds(seconds))
+            {
+                Case = paren >= 0 && displayName.EndsWith(')') ? displayName[(paren + 1)..^1] : "",
+            });
+            running = null;
+        }
+        return new Results(outcomes, running, errors);
+    }
+}
