@@ -93,18 +93,9 @@ public sealed class ParsingTests
     [Fact]
     public void A_hung_test_host_is_explained_as_starvation_and_names_the_test()
     {
-        const string output = """
-            Data collector 'Blame' message: The specified inactivity time of 45 seconds has elapsed. Collecting hang dumps from testhost and its child processes.
-            The active Test Run was aborted because the host process exited unexpectedly.
-            The test running when the crash occurred:
-            ConcurrencyKata.Tests.Ex01.AsyncGatherTests.A_thousand
+        var read = HostResultsReader.Parse(["""{"event":"started","class":"ConcurrencyKata.Tests.Ex01.AsyncGatherTests","method":"A_thousand","name":"ConcurrencyKata.Tests.Ex01.AsyncGatherTests.A_thousand"}"""]);
 
-            This test may, or may not be the source of the crash.
-            Test Run Aborted.
-            """;
-        var result = new ProcessResult(1, output, false, TimeSpan.Zero);
-
-        var abort = Judge.AbortOf(result, outcomesRead: 3);
+        var abort = Judge.HostAbortOf(new ProcessResult(Judge.HostExitHung, "", false, TimeSpan.Zero), read);
 
         abort.Should().Be(new Abort(AbortKind.Hung, "ConcurrencyKata.Tests.Ex01.AsyncGatherTests.A_thousand"));
         Report.Explain(abort!).Should().StartWith("hung").And.Contain("ConcurrencyKata.Tests.Ex01.AsyncGatherTests.A_thousand").And.Contain(".Result");
@@ -113,17 +104,13 @@ public sealed class ParsingTests
     [Fact]
     public void A_crashed_test_host_names_the_test_it_was_running()
     {
-        var result = new ProcessResult(1, "The active Test Run was aborted because the host process exited unexpectedly.\nThe test running when the crash occurred: \nConcurrencyKata.Tests.Ex02.X.Y\n", false, TimeSpan.Zero);
+        var read = HostResultsReader.Parse(["""{"event":"started","class":"ConcurrencyKata.Tests.Ex02.X","method":"Y","name":"ConcurrencyKata.Tests.Ex02.X.Y"}"""]);
 
-        var abort = Judge.AbortOf(result, outcomesRead: 0);
+        var abort = Judge.HostAbortOf(new ProcessResult(134, "Unhandled exception. System.InvalidOperationException", false, TimeSpan.Zero), read);
 
         abort.Should().Be(new Abort(AbortKind.Crashed, "ConcurrencyKata.Tests.Ex02.X.Y"));
         Report.Explain(abort!).Should().StartWith("crashed").And.Contain("ConcurrencyKata.Tests.Ex02.X.Y");
     }
-
-    [Fact]
-    public void A_complete_run_has_no_abort_reason()
-        => Judge.AbortOf(new ProcessResult(1, "Failed!  - Failed: 2, Passed: 5", false, TimeSpan.Zero), outcomesRead: 7).Should().BeNull();
 
     private static readonly string[] HostLines =
     [
@@ -152,6 +139,7 @@ public sealed class ParsingTests
     [InlineData(1, false, null)]
     [InlineData(-1, true, AbortKind.TimedOut)]
     [InlineData(134, false, AbortKind.Crashed)]
+    [InlineData(Judge.HostExitHung, false, AbortKind.Hung)]
     public void A_judge_host_run_ends_early_only_when_it_timed_out_or_died(int exitCode, bool timedOut, AbortKind? expected)
     {
         var read = HostResultsReader.Parse(HostLines);

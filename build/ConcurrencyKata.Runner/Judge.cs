@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 
 namespace ConcurrencyKata.Runner;
 
@@ -22,7 +21,7 @@ public sealed record BuildOutcome(bool Succeeded, IReadOnlyList<Diagnostic> Diag
 }
 
 /// <summary>Builds the judge against a variant and runs its tests, with every wait bounded.</summary>
-public sealed partial class Judge(KataRepository repository, bool strict = false)
+public sealed class Judge(KataRepository repository, bool strict = false)
 {
     /// <summary>A test that runs this long is hung: the test host is killed and the test named.</summary>
     public static readonly TimeSpan HangTimeout = TimeSpan.FromSeconds(45);
@@ -47,6 +46,13 @@ public sealed partial class Judge(KataRepository repository, bool strict = false
         var args = new List<string> { "build", repository.JudgeProject };
         args.AddRange(variant.Properties.Select(p => $"-p:{p}"));
         args.Add($"-p:TreatWarningsAsErrors={(strict ? "true" : "false")}");
+        if (!strict)
+        {
+            // The learner's loop: the C# compiler server (VBCSCompiler) stays warm between runs and
+            // compiles in about a third of the time. dotnet uses it by default; some machines turn
+            // it off in the environment (UseSharedCompilation=false), as CI images often do.
+            args.Add("-p:UseSharedCompilation=true");
+        }
         var implementation = variant == Variant.Exercises ? repository.ExercisesDirectory : repository.SolutionsDirectory;
         if (RestoreIsCurrent(repository.Root, [
                 Path.Combine(Path.GetDirectoryName(repository.JudgeProject)!, "obj", variant.Name, "project.assets.json"),
@@ -167,49 +173,61 @@ public sealed partial class Judge(KataRepository repository, bool strict = false
     /// show that a negative control (or a stub) is rejected, without sitting through every other
     /// check's timeout. The outcome names the failing check.
     /// </summary>
-    public TestRun TestUntilRejected(Variant variant, Exercise exercise) => TestInOwnHost(variant, exercise, stopAtFirstFailure: true);
+    public TestRun TestUntilRejected(Variant variant, Exercise exercise) => TestInOwnHost(variant, [exercise], stopAtFirstFailure: true, ControlRunTimeout);
 
     /// <summary>
     /// Runs the checks of <paramref name="exercise"/> against an alternative solution: every one
     /// must pass. Like <see cref="TestUntilRejected"/>, bounded by one timeout for the whole run.
     /// </summary>
-    public TestRun TestAlternative(Variant variant, Exercise exercise) => TestInOwnHost(variant, exercise, stopAtFirstFailure: false);
+    public TestRun TestAlternative(Variant variant, Exercise exercise) => TestInOwnHost(variant, [exercise], stopAtFirstFailure: false, ControlRunTimeout);
 
-    /// <summary>
-    /// A control's or alternative's run covers one exercise, whose checks take seconds: one
-    /// timeout for the whole run replaces VSTest's hang detector there. A run that times out
-    /// counts as hung: a rejection for a control, a failure for an alternative.
-    /// </summary>
+    /// <summary>A control's or alternative's run covers one exercise, whose checks take seconds. A run that times out counts as hung: a rejection for a control, a failure for an alternative.</summary>
     private static readonly TimeSpan ControlRunTimeout = TimeSpan.FromSeconds(90);
 
+    private TestRun TestOnce(Variant variant, IReadOnlyCollection<Exercise>? only)
+        => TestInOwnHost(variant, only ?? [], stopAtFirstFailure: false, RunTimeout);
+
     /// <summary>
-    /// Runs one exercise's checks in the judge's own host (the test assembly's entry point,
-    /// Host/JudgeHost.cs) instead of VSTest: one process instead of two, about a second less per
-    /// run, and hundreds of runs in ci. The host writes each check's start and end as it happens,
-    /// so a run that times out or crashes still names the check that was running.
+    /// Runs the judge's checks (those of <paramref name="only"/>, or all) in the judge's own host:
+    /// the test assembly's entry point (tests/ConcurrencyKata.Tests/Host/JudgeHost.cs) runs them
+    /// with xunit in one process, where VSTest needs two, which saves about a second per run. The
+    /// host writes each check's start and end as it happens and stops itself when one check runs
+    /// longer than <see cref="HangTimeout"/>, so a run that hangs, times out or crashes still
+    /// names the check that was running.
     /// </summary>
-    private TestRun TestInOwnHost(Variant variant, Exercise exercise, bool stopAtFirstFailure)
+    private TestRun TestInOwnHost(Variant variant, IReadOnlyCollection<Exercise> only, bool stopAtFirstFailure, TimeSpan timeout)
     {
         var resultsDir = Path.Combine(repository.StateDirectory, "results", variant.Name);
         Directory.CreateDirectory(resultsDir);
         var resultsFile = Path.Combine(resultsDir, "results.jsonl");
         File.Delete(resultsFile);
-        var args = new List<string> { AssemblyPath(variant), "--results", resultsFile, "--namespace", exercise.TestNamespace + "." };
+        var args = new List<string> { AssemblyPath(variant), "--results", resultsFile, "--hang-timeout", $"{(int)HangTimeout.TotalSeconds}" };
+        foreach (var exercise in only)
+        {
+            args.AddRange(["--namespace", exercise.TestNamespace + "."]);
+        }
         if (stopAtFirstFailure)
         {
             args.Add("--stop-at-first-failure");
         }
-        var result = ProcessRunner.Run("dotnet", args, repository.Root, ControlRunTimeout, SnapshotsAreFixed);
+        var result = ProcessRunner.Run("dotnet", args, repository.Root, timeout, SnapshotsAreFixed);
         var read = HostResultsReader.Read(resultsFile);
         return new TestRun(read.Outcomes, HostAbortOf(result, read) is { } abort ? [abort] : []);
     }
 
-    /// <summary>Why a run of the judge's own host ended early; null when it ran to the end (exit code 0 or 1: passed or failed).</summary>
+    /// <summary>The judge host's exit code when a check ran longer than its hang timeout.</summary>
+    internal const int HostExitHung = 3;
+
+    /// <summary>Why a run of the judge's own host ended early; null when it ran to the end (exit code 0 or 1: every check passed, or one failed).</summary>
     internal static Abort? HostAbortOf(ProcessResult result, HostResultsReader.Results read)
     {
         if (result.TimedOut)
         {
             return new Abort(AbortKind.TimedOut, read.Running);
+        }
+        if (result.ExitCode == HostExitHung)
+        {
+            return new Abort(AbortKind.Hung, read.Running);
         }
         if (read.Running is not null && result.ExitCode is not (0 or 1))
         {
@@ -222,66 +240,6 @@ public sealed partial class Judge(KataRepository repository, bool strict = false
         return null;
     }
 
-    private TestRun TestOnce(Variant variant, IReadOnlyCollection<Exercise>? only)
-    {
-        var resultsDir = Path.Combine(repository.StateDirectory, "results", variant.Name);
-        Directory.CreateDirectory(resultsDir);
-        var trx = Path.Combine(resultsDir, "results.trx");
-        File.Delete(trx);
-
-        var args = new List<string>
-        {
-            "test", AssemblyPath(variant),
-            "--logger", "trx;LogFileName=" + trx,
-            "--results-directory", resultsDir,
-            "--blame-hang-timeout", $"{(int)HangTimeout.TotalSeconds}s", "--blame-hang-dump-type", "none",
-        };
-        if (only is { Count: > 0 })
-        {
-            args.Add("--filter");
-            args.Add(string.Join("|", only.Select(e => $"FullyQualifiedName~{e.TestNamespace}.")));
-        }
-
-        var result = ProcessRunner.Run("dotnet", args, repository.Root, RunTimeout, SnapshotsAreFixed);
-        var outcomes = File.Exists(trx) ? TrxReader.Read(trx) : [];
-        return new TestRun(outcomes, AbortOf(result, outcomes.Count) is { } abort ? [abort] : []);
-    }
-
-    /// <summary>Why a run ended early, read from the test host's output; null when it ran to the end.</summary>
-    internal static Abort? AbortOf(ProcessResult result, int outcomesRead)
-    {
-        if (result.TimedOut)
-        {
-            return new Abort(AbortKind.TimedOut);
-        }
-        var running = RunningTest().Match(result.Output);
-        var name = running.Success ? running.Groups["name"].Value.Trim() : null;
-        if (HangDetected().IsMatch(result.Output))
-        {
-            return new Abort(AbortKind.Hung, name);
-        }
-        if (Crashed().IsMatch(result.Output))
-        {
-            return new Abort(AbortKind.Crashed, name);
-        }
-        if (result.ExitCode != 0 && outcomesRead == 0)
-        {
-            return new Abort(AbortKind.EndedEarly, null, LastLines(result.Output, 20));
-        }
-        return null;
-    }
-
     internal static string LastLines(string text, int count)
         => string.Join('\n', text.Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).TakeLast(count));
-
-    // VSTest: "The test running when the crash occurred: \nNamespace.Class.Method"
-    [GeneratedRegex(@"(?i)the test running when the crash occurred:\s*(?<name>[^\s]+)")]
-    private static partial Regex RunningTest();
-
-    // the blame collector: "The specified inactivity time of 45 seconds has elapsed."
-    [GeneratedRegex(@"(?i)inactivity time of \d+ \w+ has elapsed")]
-    private static partial Regex HangDetected();
-
-    [GeneratedRegex(@"(?i)test host process crashed|test run was aborted")]
-    private static partial Regex Crashed();
 }

@@ -10,10 +10,11 @@ namespace ConcurrencyKata.Tests.Host;
 /// Runs the judge's checks in this process, without VSTest: one process instead of two
 /// (the console and its test host), which saves about a second per run. The runner uses it for
 /// negative controls and alternative solutions, hundreds of short runs.
-/// <code>dotnet ConcurrencyKata.Tests.dll --results FILE [--namespace NS.]... [--stop-at-first-failure]</code>
+/// <code>dotnet ConcurrencyKata.Tests.dll --results FILE [--namespace NS.]... [--stop-at-first-failure] [--hang-timeout SECONDS]</code>
 /// Writes one JSON line per event to FILE as it happens ("started", then "passed", "failed" or
 /// "skipped"), so a run killed by a timeout or ended by a crash still says which check was running.
-/// Exit code: 0 all passed, 1 a check failed, 2 bad arguments or no check matched.
+/// Exit code: 0 all passed, 1 a check failed, 2 bad arguments or no check matched, 3 a check ran
+/// longer than the hang timeout (a deadlock, or a starved thread pool) and the run was stopped.
 /// </summary>
 public static class JudgeHost
 {
@@ -22,6 +23,7 @@ public static class JudgeHost
         string? results = null;
         var namespaces = new List<string>();
         var stopAtFirstFailure = false;
+        TimeSpan? hangTimeout = null;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -29,8 +31,12 @@ public static class JudgeHost
                 case "--results" when i + 1 < args.Length: results = args[++i]; break;
                 case "--namespace" when i + 1 < args.Length: namespaces.Add(args[++i]); break;
                 case "--stop-at-first-failure": stopAtFirstFailure = true; break;
+                case "--hang-timeout" when i + 1 < args.Length && int.TryParse(args[i + 1], out var seconds) && seconds > 0:
+                    hangTimeout = TimeSpan.FromSeconds(seconds);
+                    i++;
+                    break;
                 default:
-                    Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: --results FILE [--namespace NS.]... [--stop-at-first-failure]");
+                    Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: --results FILE [--namespace NS.]... [--stop-at-first-failure] [--hang-timeout SECONDS]");
                     return 2;
             }
         }
@@ -43,14 +49,14 @@ public static class JudgeHost
         // as VSTest's test host does: the checks run in the folder they were built into
         Environment.CurrentDirectory = AppContext.BaseDirectory;
         using var writer = new ResultWriter(Path.GetFullPath(results));
-        var code = Run(namespaces, stopAtFirstFailure, writer);
+        var code = Run(namespaces, stopAtFirstFailure, hangTimeout, writer);
         writer.Dispose();
         // a control's foreground thread that never ends must not keep the run alive
         Environment.Exit(code);
         return code;
     }
 
-    private static int Run(IReadOnlyList<string> namespaces, bool stopAtFirstFailure, ResultWriter writer)
+    private static int Run(IReadOnlyList<string> namespaces, bool stopAtFirstFailure, TimeSpan? hangTimeout, ResultWriter writer)
     {
         var assembly = typeof(JudgeHost).Assembly;
         var diagnostics = new NullSink();
@@ -75,9 +81,27 @@ public static class JudgeHost
 
         using var executor = framework.GetExecutor(assembly.GetName());
         var sink = new ExecutionSink(writer, stopAtFirstFailure);
+        if (hangTimeout is { } patience)
+        {
+            // a dedicated thread: a check that deadlocks or starves the thread pool cannot hold it up
+            new Thread(() => Watch(sink, patience)) { IsBackground = true, Name = "judge host hang watchdog" }.Start();
+        }
         executor.RunTests(cases, sink, options);
         sink.Finished.Wait();
         return sink.Failures > 0 ? 1 : 0;
+    }
+
+    /// <summary>Stops the run (exit code 3) when one check has been running longer than <paramref name="patience"/>; the results file already names it.</summary>
+    private static void Watch(ExecutionSink sink, TimeSpan patience)
+    {
+        while (true)
+        {
+            Thread.Sleep(250);
+            if (sink.RunningSince is { } since && Stopwatch.GetElapsedTime(since) > patience)
+            {
+                Environment.Exit(3);
+            }
+        }
     }
 
     private sealed class NullSink : LongLivedMarshalByRefObject, IMessageSink
@@ -108,13 +132,22 @@ public static class JudgeHost
     {
         public ManualResetEventSlim Finished { get; } = new();
         public int Failures;
+        private long _runningSince;
+
+        /// <summary>When the check now running started (a Stopwatch timestamp), or null between checks.</summary>
+        public long? RunningSince => Interlocked.Read(ref _runningSince) is var t && t != 0 ? t : null;
 
         public bool OnMessage(IMessageSinkMessage message)
         {
+            if (message is ITestResultMessage)
+            {
+                Interlocked.Exchange(ref _runningSince, 0);
+            }
             switch (message)
             {
                 case ITestStarting starting:
                     writer.Write("started", starting.Test, null, null, null, null);
+                    Interlocked.Exchange(ref _runningSince, Stopwatch.GetTimestamp());
                     break;
                 case ITestPassed passed:
                     writer.Write("passed", passed.Test, null, null, passed.ExecutionTime, passed.Output);
