@@ -31,9 +31,11 @@ public static class FirstResponse
         {
             return await winner.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
         }
-        catch (AggregateException)
+        catch (AggregateException) when (cancellationToken.IsCancellationRequested)
         {
-            throw;
+            // the caller cancelled, every fetch saw it and failed, and the last failure can win the race
+            // against WaitAsync's own cancellation: that is the caller's cancellation, not the mirrors' failure
+            throw new OperationCanceledException(cancellationToken);
         }
         finally
         {
