@@ -342,7 +342,9 @@ public sealed class Scenario : IDisposable
     {
         _abort.Cancel();
         _abort.Dispose();
-        // no child outlives its test, whatever the code under test did
+        // no child outlives its test, whatever the code under test did: those it told of, and any
+        // worker process it started without saying (found by the operating system, on Linux)
+        ChildProcesses.KillAll();
         foreach (var process in _ownedProcesses.Values)
         {
             try

@@ -1,0 +1,153 @@
+using System.Diagnostics;
+
+namespace ConcurrencyKata;
+
+/// <summary>
+/// The worker program's body (its Main calls <see cref="Run"/> with the console's streams):
+/// reads jobs until standard input closes, answers each in turn. Kept here, in the support
+/// library, so the judge can test it in-process too.
+/// </summary>
+public static class WorkerLoop
+{
+    /// <summary>
+    /// The environment variable that makes a worker misbehave on purpose, for the judge's checks of
+    /// how a parent copes: "garbage" answers every job with a line that is not a result; "silent"
+    /// exits with 0 at the first job without answering.
+    /// </summary>
+    public const string FaultVariable = "CONCURRENCY_KATA_WORKER_FAULT";
+
+    /// <returns>The exit code: 0 when <paramref name="input"/> closed, <see cref="WorkerProtocol.ExitBadInput"/> after a line that is not a job.</returns>
+    public static int Run(TextReader input, TextWriter output, TextWriter error, string? fault = null)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
+        while (input.ReadLine() is { } line)
+        {
+            if (line.Trim().Length == 0)
+            {
+                continue;
+            }
+            Job job;
+            try
+            {
+                job = WorkerProtocol.ReadJob(line);
+            }
+            catch (FormatException e)
+            {
+                error.WriteLine($"worker {Environment.ProcessId}: {e.Message}");
+                error.Flush();
+                return WorkerProtocol.ExitBadInput;
+            }
+            if (fault == "silent")
+            {
+                return 0;
+            }
+            if (fault == "garbage")
+            {
+                output.WriteLine($"job {job.Id} done, result unknown");
+                output.Flush();
+                continue;
+            }
+            if (Answer(job, error) is not { } result)
+            {
+                return job.Kind == JobKind.Crash ? (int)job.Argument : WorkerProtocol.ExitRendezvousTimedOut;
+            }
+            output.WriteLine(WorkerProtocol.Write(result));
+            output.Flush();
+        }
+        return 0;
+    }
+
+    /// <summary>Runs one job; null when the worker must exit instead of answering (a crash, a rendezvous that timed out).</summary>
+    private static JobResult? Answer(Job job, TextWriter error)
+    {
+        var cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
+        var start = Stopwatch.GetTimestamp();
+        long value;
+        switch (job.Kind)
+        {
+            case JobKind.Compute:
+                value = (long)(CpuWork.Burn(TimeSpan.FromMilliseconds(Math.Max(0, job.Argument))) >> 1);
+                break;
+            case JobKind.Sleep:
+                Thread.Sleep(TimeSpan.FromMilliseconds(Math.Max(0, job.Argument)));
+                value = job.Argument;
+                break;
+            case JobKind.Crash:
+                error.WriteLine($"worker {Environment.ProcessId}: job {job.Id} asked me to crash with exit code {job.Argument}");
+                error.Flush();
+                return null;
+            case JobKind.Echo:
+                value = job.Argument;
+                break;
+            case JobKind.Noisy:
+                value = WriteNoise(error, job);
+                break;
+            case JobKind.Rendezvous:
+                var arrived = Rendezvous.Meet(job.Text ?? $"job-{job.Id}", (int)Math.Max(1, job.Argument), WorkerProtocol.RendezvousTimeout);
+                if (arrived < job.Argument)
+                {
+                    error.WriteLine($"worker {Environment.ProcessId}: job {job.Id}: rendezvous '{job.Text}' waited {WorkerProtocol.RendezvousTimeout.TotalSeconds:0} s " +
+                                    $"for {job.Argument} workers, but only {arrived} arrived: the jobs did not run at the same time");
+                    error.Flush();
+                    return null;
+                }
+                value = arrived;
+                break;
+            default:
+                error.WriteLine($"worker {Environment.ProcessId}: job {job.Id} has an unknown kind {job.Kind}");
+                error.Flush();
+                return null;
+        }
+        var end = Stopwatch.GetTimestamp();
+        return new JobResult(job.Id, value, Environment.ProcessId, start, end, Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart);
+    }
+
+    private static long WriteNoise(TextWriter error, Job job)
+    {
+        var line = new string('~', 1023);
+        long written = 0;
+        for (long kb = 0; kb < job.Argument; kb++)
+        {
+            error.WriteLine(line);
+            written += line.Length + 1;
+        }
+        error.Flush();
+        return written;
+    }
+}
+
+/// <summary>
+/// A meeting point for worker processes, in the file system: each party leaves a file named by
+/// its process id in a folder named after the rendezvous, then waits until enough files are
+/// there. The folder is under the temporary folder; whoever names the rendezvous deletes it.
+/// </summary>
+public static class Rendezvous
+{
+    /// <summary>The folder where the rendezvous called <paramref name="name"/> meets.</summary>
+    public static string FolderOf(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var safe = string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '_'));
+        return Path.Combine(Path.GetTempPath(), "concurrency-kata-rendezvous", safe);
+    }
+
+    /// <summary>Arrives at <paramref name="name"/> and waits up to <paramref name="timeout"/> for <paramref name="parties"/> parties in all; returns how many had arrived.</summary>
+    public static int Meet(string name, int parties, TimeSpan timeout)
+    {
+        var folder = FolderOf(name);
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, $"{Environment.ProcessId}-{Environment.CurrentManagedThreadId}"), "");
+        var until = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (true)
+        {
+            var arrived = Directory.Exists(folder) ? Directory.GetFiles(folder).Length : 0;
+            if (arrived >= parties || Stopwatch.GetTimestamp() > until)
+            {
+                return arrived;
+            }
+            Thread.Sleep(1);
+        }
+    }
+}

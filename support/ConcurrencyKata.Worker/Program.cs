@@ -1,0 +1,3 @@
+// The worker program: jobs in on standard input, results out on standard output, until standard
+// input closes (so a worker whose parent is gone exits too). See WorkerProtocol.
+return ConcurrencyKata.WorkerLoop.Run(Console.In, Console.Out, Console.Error, Environment.GetEnvironmentVariable(ConcurrencyKata.WorkerLoop.FaultVariable));

@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using Xunit.Abstractions;
+
+namespace ConcurrencyKata.Tests.Worker;
+
+/// <summary>
+/// The worker program that exercises 11-13 start: its protocol, every kind of job, and what it
+/// does with bad input and a closed standard input. These hold for every learner: they test the
+/// support code, not an exercise.
+/// </summary>
+public sealed class WorkerProgramTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public void Jobs_and_results_survive_a_round_trip_on_one_line()
+    {
+        var job = new Job(7, JobKind.Rendezvous, 3, "meet \"here\"\nnow");
+        var result = new JobResult(7, -42, 1234, 100, 250, TimeSpan.FromMilliseconds(12.5));
+
+        var jobLine = WorkerProtocol.Write(job);
+        var resultLine = WorkerProtocol.Write(result);
+
+        jobLine.Should().NotContain("\n");
+        resultLine.Should().NotContain("\n");
+        WorkerProtocol.ReadJob(jobLine).Should().Be(job);
+        WorkerProtocol.ReadResult(resultLine).Should().Be(result);
+        WorkerProtocol.ReadJob(WorkerProtocol.Write(new Job(1, JobKind.Echo, 5))).Text.Should().BeNull();
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("hello")]
+    [InlineData("{}")]
+    [InlineData("""{"id":1}""")]
+    [InlineData("""{"id":1,"kind":"Explode","argument":1}""")]
+    [InlineData("null")]
+    public void A_line_that_is_not_a_job_is_a_format_error(string line)
+        => FluentActions.Invoking(() => WorkerProtocol.ReadJob(line)).Should().Throw<FormatException>().WithMessage("*not a job*");
+
+    [Fact]
+    public void The_loop_answers_in_order_and_ends_when_its_input_closes()
+    {
+        var input = new StringReader(string.Join('\n', WorkerProtocol.Write(new Job(1, JobKind.Echo, 11)), "", WorkerProtocol.Write(new Job(2, JobKind.Sleep, 20))));
+        var written = new StringWriter();
+        var error = new StringWriter();
+
+        var code = WorkerLoop.Run(input, written, error);
+
+        code.Should().Be(0);
+        var results = written.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(WorkerProtocol.ReadResult).ToList();
+        results.Select(r => (r.JobId, r.Value)).Should().Equal((1, 11), (2, 20));
+        results[1].EndTimestamp.Should().BeGreaterThan(results[1].StartTimestamp);
+        Stopwatch.GetElapsedTime(results[1].StartTimestamp, results[1].EndTimestamp).Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(15));
+        error.ToString().Should().BeEmpty();
+    }
+
+    [Fact]
+    public void Bad_input_gets_one_error_line_and_a_non_zero_exit()
+    {
+        var error = new StringWriter();
+
+        var code = WorkerLoop.Run(new StringReader("this is not json\n" + WorkerProtocol.Write(new Job(1, JobKind.Echo, 1))), new StringWriter(), error);
+
+        code.Should().Be(WorkerProtocol.ExitBadInput);
+        error.ToString().Trim().Split('\n').Should().ContainSingle().Which.Should().Contain("not a job");
+    }
+
+    [Fact]
+    public void A_worker_process_answers_every_kind_of_job_from_a_process_of_its_own()
+    {
+        using var scenario = new Scenario();
+        using var worker = WorkerDriver.Start(scenario);
+
+        var echo = worker.Run(new Job(1, JobKind.Echo, 99), Patience);
+        var sleep = worker.Run(new Job(2, JobKind.Sleep, 150), Patience);
+        var compute = worker.Run(new Job(3, JobKind.Compute, 200), Patience);
+        var noisy = worker.Run(new Job(4, JobKind.Noisy, 300), Patience);
+        output.WriteLine($"echo {echo}\nsleep {sleep}\ncompute {compute}\nnoisy {noisy}");
+
+        echo.Should().Be(echo with { JobId = 1, Value = 99 });
+        echo.ProcessId.Should().Be(worker.ProcessId).And.NotBe(Environment.ProcessId);
+        Stopwatch.GetElapsedTime(sleep.StartTimestamp, sleep.EndTimestamp).Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(140));
+        // the worker's process CPU: its runtime's own threads (the JIT's background compiler) may work meanwhile
+        sleep.CpuTime.Should().BeLessThan(TimeSpan.FromMilliseconds(100), "a sleeping worker computes nothing");
+        compute.CpuTime.Should().BeGreaterThan(TimeSpan.FromMilliseconds(100), "200 ms of calibrated work uses about 200 ms of CPU");
+        noisy.Value.Should().Be(300 * 1024, "300 KB written to standard error");
+        sleep.StartTimestamp.Should().BeGreaterThanOrEqualTo(echo.EndTimestamp, "one worker runs its jobs one after another");
+        worker.StandardError.Length.Should().BeGreaterThanOrEqualTo(300 * 1024);
+        worker.CloseAndWait(Patience).Should().Be(0);
+    }
+
+    [Fact]
+    public void A_crash_job_exits_with_its_code_and_says_why_on_standard_error()
+    {
+        using var scenario = new Scenario();
+        using var worker = WorkerDriver.Start(scenario);
+
+        worker.Send(new Job(5, JobKind.Crash, 42));
+
+        worker.WaitForExit(Patience).Should().Be(42);
+        worker.StandardError.Should().Contain("job 5").And.Contain("42");
+    }
+
+    [Fact]
+    public void A_worker_exits_when_its_standard_input_closes()
+    {
+        using var scenario = new Scenario();
+        using var worker = WorkerDriver.Start(scenario);
+        worker.Run(new Job(1, JobKind.Echo, 1), Patience);
+
+        var took = Stopwatch.StartNew();
+        var code = worker.CloseAndWait(TimeSpan.FromSeconds(5));
+
+        code.Should().Be(0, "a worker whose parent has gone (its standard input closed) must not live on");
+        output.WriteLine($"exited {took.ElapsedMilliseconds} ms after its input closed");
+    }
+
+    [Fact]
+    public void A_worker_process_given_bad_input_exits_non_zero_with_one_error_line()
+    {
+        using var scenario = new Scenario();
+        using var worker = WorkerDriver.Start(scenario);
+
+        worker.SendLine("{ broken");
+
+        worker.WaitForExit(Patience).Should().Be(WorkerProtocol.ExitBadInput);
+        worker.StandardError.Trim().Split('\n').Should().ContainSingle().Which.Should().Contain("not a job");
+    }
+
+    [Fact]
+    public void A_rendezvous_completes_only_when_all_its_parties_are_there_at_once()
+    {
+        using var scenario = new Scenario();
+        using var first = WorkerDriver.Start(scenario);
+        using var second = WorkerDriver.Start(scenario);
+        var name = $"worker-test-{Guid.NewGuid():N}";
+        try
+        {
+            first.Send(new Job(1, JobKind.Rendezvous, 2, name));
+            first.ReadLine(TimeSpan.FromMilliseconds(300)).Should().BeNull("one party of two waits for the other");
+
+            second.Send(new Job(2, JobKind.Rendezvous, 2, name));
+            var a = WorkerProtocol.ReadResult(first.ReadLine(Patience) ?? throw new TimeoutException(first.StandardError));
+            var b = WorkerProtocol.ReadResult(second.ReadLine(Patience) ?? throw new TimeoutException(second.StandardError));
+
+            (a.Value, b.Value).Should().Be((2L, 2L));
+            a.ProcessId.Should().NotBe(b.ProcessId);
+            // the two intervals overlap: each started before the other ended
+            a.StartTimestamp.Should().BeLessThan(b.EndTimestamp);
+            b.StartTimestamp.Should().BeLessThan(a.EndTimestamp);
+        }
+        finally
+        {
+            Directory.Delete(Rendezvous.FolderOf(name), recursive: true);
+        }
+    }
+}
