@@ -1,0 +1,55 @@
+// Mistake: kills the child on cancellation, but reports it as a failed worker: a WorkerFailedException (exit code 137) instead of an OperationCanceledException, so the caller cannot tell "I cancelled" from "it crashed".
+using System.Diagnostics;
+
+namespace ConcurrencyKata;
+
+public static class ChildProcess
+{
+    public static async Task<JobResult> RunAsync(Job job, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        cancellationToken.ThrowIfCancellationRequested();
+        using var process = Process.Start(WorkerProgram.StartInfo())!;
+        using var kill = cancellationToken.Register(() => Stop(process));
+        try
+        {
+            var output = process.StandardOutput.ReadToEndAsync();
+            var error = process.StandardError.ReadToEndAsync();
+            await process.StandardInput.WriteLineAsync(WorkerProtocol.Write(job));
+            process.StandardInput.Close();
+            await process.WaitForExitAsync();
+            var answer = await output;
+            var stderr = await error;
+            if (process.ExitCode != 0)
+            {
+                throw new WorkerFailedException($"The worker for job {job.Id} exited with code {process.ExitCode}.", process.ExitCode, stderr, job.Id);
+            }
+            var line = answer.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault()
+                       ?? throw new WorkerFailedException("no answer", process.ExitCode, stderr, job.Id);
+            try
+            {
+                return WorkerProtocol.ReadResult(line);
+            }
+            catch (FormatException e)
+            {
+                throw new WorkerFailedException("not a result", process.ExitCode, stderr, job.Id, e);
+            }
+        }
+        finally
+        {
+            // nothing to stop here
+        }
+    }
+
+    private static void Stop(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit(TimeSpan.FromSeconds(2));
+        }
+        catch (InvalidOperationException)
+        {
+        }
+    }
+}
