@@ -197,9 +197,8 @@ public sealed class Judge(KataRepository repository, bool strict = false)
     /// </summary>
     private TestRun TestInOwnHost(Variant variant, IReadOnlyCollection<Exercise> only, bool stopAtFirstFailure, TimeSpan timeout)
     {
-        var resultsDir = Path.Combine(repository.StateDirectory, "results", variant.Name);
-        Directory.CreateDirectory(resultsDir);
-        var resultsFile = Path.Combine(resultsDir, "results.jsonl");
+        var resultsFile = ResultsFile(variant);
+        Directory.CreateDirectory(Path.GetDirectoryName(resultsFile)!);
         File.Delete(resultsFile);
         var args = new List<string> { AssemblyPath(variant), "--results", resultsFile, "--hang-timeout", $"{(int)HangTimeout.TotalSeconds}" };
         foreach (var exercise in only)
@@ -209,11 +208,20 @@ public sealed class Judge(KataRepository repository, bool strict = false)
         if (stopAtFirstFailure)
         {
             args.Add("--stop-at-first-failure");
+            // the quickest checks first, as the reference run timed them: the first failure comes sooner
+            var reference = ResultsFile(Variant.Solutions);
+            if (variant != Variant.Solutions && File.Exists(reference))
+            {
+                args.AddRange(["--order-by", reference]);
+            }
         }
         var result = ProcessRunner.Run("dotnet", args, repository.Root, timeout, SnapshotsAreFixed);
         var read = HostResultsReader.Read(resultsFile);
         return new TestRun(read.Outcomes, HostAbortOf(result, read) is { } abort ? [abort] : []);
     }
+
+    /// <summary>Where the judge's host writes the outcomes of a run against <paramref name="variant"/> (JSON lines).</summary>
+    private string ResultsFile(Variant variant) => Path.Combine(repository.StateDirectory, "results", variant.Name, "results.jsonl");
 
     /// <summary>The judge host's exit code when a check ran longer than its hang timeout.</summary>
     internal const int HostExitHung = 3;

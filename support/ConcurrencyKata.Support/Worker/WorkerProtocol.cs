@@ -19,7 +19,7 @@ public static class WorkerProtocol
     public const int ExitRendezvousTimedOut = 3;
 
     /// <summary>How long a <see cref="JobKind.Rendezvous"/> job waits for the other parties before giving up.</summary>
-    public static readonly TimeSpan RendezvousTimeout = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan RendezvousTimeout = TimeSpan.FromSeconds(5);
 
     private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {

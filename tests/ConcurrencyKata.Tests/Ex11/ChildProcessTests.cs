@@ -68,7 +68,7 @@ public sealed class ChildProcessTests
         try
         {
             // each job waits until all three workers have reached the rendezvous: only children running at the same time complete it
-            var (results, error) = scenario.Attempt(async () => await Task.WhenAll(jobs.Select(job => ChildProcess.RunAsync(job))).ConfigureAwait(false), Patience,
+            var (results, error) = scenario.Attempt(() => FirstFailureOrAll(jobs.Select(job => ChildProcess.RunAsync(job)).ToList()), Patience,
                 $"Expected {parties} calls to RunAsync, started one after another without waiting, to finish together.");
 
             scenario.Check(error is null && results is not null, () =>
@@ -167,7 +167,7 @@ public sealed class ChildProcessTests
         using var scenario = new Scenario();
         var job = new Job(6, JobKind.Noisy, 1024);
 
-        var (result, error) = scenario.Attempt(() => ChildProcess.RunAsync(job), TimeSpan.FromSeconds(10),
+        var (result, error) = scenario.Attempt(() => ChildProcess.RunAsync(job), TimeSpan.FromSeconds(5),
             "Expected RunAsync to finish: the worker writes 1 MB to standard error, then answers. " +
             "Deadlock suspected: a pipe holds about 64 KB, and a child whose standard error nobody reads stops at its next write, " +
             "while the parent waits for its standard output or its exit. Read standard output and standard error at the same time " +
@@ -233,6 +233,19 @@ public sealed class ChildProcessTests
             $"Expected no worker process left running {(patience == TimeSpan.Zero ? "at the moment" : $"{patience.TotalSeconds:0} s after")} {when}.\n" +
             $"Observed: still running: PID {Explain.List(left!)}.\n" +
             $"Look at: {lookAt}");
+    }
+
+    /// <summary>Every call's result, or the first call's exception as soon as one fails (Task.WhenAll would wait for the rest).</summary>
+    private static async Task<JobResult[]> FirstFailureOrAll(IReadOnlyList<Task<JobResult>> calls)
+    {
+        var pending = calls.ToList();
+        while (pending.Count > 0)
+        {
+            var done = await Task.WhenAny(pending).ConfigureAwait(false);
+            await done.ConfigureAwait(false); // rethrows a failure at once
+            pending.Remove(done);
+        }
+        return [.. calls.Select(c => c.Result)];
     }
 
     private static void DeleteRendezvous(string name)

@@ -25,6 +25,7 @@ public static class JudgeHost
         var namespaces = new List<string>();
         var stopAtFirstFailure = false;
         TimeSpan? hangTimeout = null;
+        string? orderBy = null;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -32,12 +33,13 @@ public static class JudgeHost
                 case "--results" when i + 1 < args.Length: results = args[++i]; break;
                 case "--namespace" when i + 1 < args.Length: namespaces.Add(args[++i]); break;
                 case "--stop-at-first-failure": stopAtFirstFailure = true; break;
+                case "--order-by" when i + 1 < args.Length: orderBy = args[++i]; break;
                 case "--hang-timeout" when i + 1 < args.Length && int.TryParse(args[i + 1], out var seconds) && seconds > 0:
                     hangTimeout = TimeSpan.FromSeconds(seconds);
                     i++;
                     break;
                 default:
-                    Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: --results FILE [--namespace NS.]... [--stop-at-first-failure] [--hang-timeout SECONDS]");
+                    Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: --results FILE [--namespace NS.]... [--stop-at-first-failure] [--hang-timeout SECONDS] [--order-by EARLIER-RESULTS]");
                     return 2;
             }
         }
@@ -50,14 +52,14 @@ public static class JudgeHost
         // as VSTest's test host does: the checks run in the folder they were built into
         Environment.CurrentDirectory = AppContext.BaseDirectory;
         using var writer = new ResultWriter(Path.GetFullPath(results));
-        var code = Run(namespaces, stopAtFirstFailure, hangTimeout, writer);
+        var code = Run(namespaces, stopAtFirstFailure, hangTimeout, orderBy is null ? null : Durations(orderBy), writer);
         writer.Dispose();
         // a control's foreground thread that never ends must not keep the run alive
         ExitNow(code);
         return code;
     }
 
-    private static int Run(IReadOnlyList<string> namespaces, bool stopAtFirstFailure, TimeSpan? hangTimeout, ResultWriter writer)
+    private static int Run(IReadOnlyList<string> namespaces, bool stopAtFirstFailure, TimeSpan? hangTimeout, IReadOnlyDictionary<string, double>? durations, ResultWriter writer)
     {
         var assembly = typeof(JudgeHost).Assembly;
         var diagnostics = new NullSink();
@@ -87,9 +89,54 @@ public static class JudgeHost
             // a dedicated thread: a check that deadlocks or starves the thread pool cannot hold it up
             new Thread(() => Watch(sink, patience)) { IsBackground = true, Name = "judge host hang watchdog" }.Start();
         }
-        executor.RunTests(cases, sink, options);
-        sink.Finished.Wait();
+        if (durations is null)
+        {
+            executor.RunTests(cases, sink, options);
+            sink.Finished.Wait();
+        }
+        else
+        {
+            // quickest first, one at a time (xunit would sort them its own way): a run that stops at
+            // its first failure gets there sooner, whichever check that is
+            foreach (var testCase in cases.OrderBy(c => durations.TryGetValue(c.DisplayName, out var seconds) ? seconds : double.MaxValue))
+            {
+                sink.Finished.Reset();
+                executor.RunTests([testCase], sink, options);
+                sink.Finished.Wait();
+            }
+        }
         return sink.Failures > 0 ? 1 : 0;
+    }
+
+    /// <summary>How long each check (by its display name) took in an earlier run's results file; empty when it cannot be read.</summary>
+    private static Dictionary<string, double> Durations(string resultsFile)
+    {
+        var durations = new Dictionary<string, double>();
+        try
+        {
+            foreach (var line in File.ReadLines(resultsFile))
+            {
+                try
+                {
+                    using var json = JsonDocument.Parse(line);
+                    var root = json.RootElement;
+                    if (root.TryGetProperty("seconds", out var seconds) && seconds.ValueKind == JsonValueKind.Number
+                        && root.TryGetProperty("name", out var name) && name.GetString() is { } key)
+                    {
+                        durations[key] = seconds.GetDouble();
+                    }
+                }
+                catch (JsonException)
+                {
+                    // a line cut short: skip it
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // no earlier run: xunit's own order
+        }
+        return durations;
     }
 
     /// <summary>Stops the run (exit code 3) when one check has been running longer than <paramref name="patience"/>; the results file already names it.</summary>
