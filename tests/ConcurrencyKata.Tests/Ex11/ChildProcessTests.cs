@@ -216,7 +216,7 @@ public sealed class ChildProcessTests
         cancel.Cancel();
 
         var error = scenario.Catch(() => ChildProcess.RunAsync(new Job(3, JobKind.Sleep, 30_000), cancel.Token), TimeSpan.FromSeconds(5),
-            "Expected RunAsync with a token that is already cancelled to end at once.");
+            "Expected RunAsync with a token that is already cancelled to end at once, without running the job (it would sleep for 30 s).");
 
         scenario.Check(error is OperationCanceledException, () =>
             $"Expected an OperationCanceledException: the caller had cancelled before calling.\nObserved: {Explain.Exception(error)}.\n" +
