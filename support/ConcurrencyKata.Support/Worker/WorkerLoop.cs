@@ -16,6 +16,40 @@ public static class WorkerLoop
     /// </summary>
     public const string FaultVariable = "CONCURRENCY_KATA_WORKER_FAULT";
 
+    /// <summary>The worker's exit code when its parent process has gone (see <see cref="ExitWhenOrphaned"/>).</summary>
+    public const int ExitOrphaned = 4;
+
+    /// <summary>
+    /// Ends this process when its parent has gone, even in the middle of a job: a worker whose parent
+    /// was killed (a test host stopped mid-run, say) must not compute or sleep on, orphaned. Its
+    /// closed standard input is seen only between jobs; this looks twice a second whether the
+    /// process has been handed to another parent. Unix only (elsewhere it does nothing).
+    /// </summary>
+    public static void ExitWhenOrphaned()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+        var parent = getppid();
+        var watch = new Thread(() =>
+        {
+            while (true)
+            {
+                Thread.Sleep(500);
+                if (getppid() != parent)
+                {
+                    Environment.Exit(ExitOrphaned);
+                }
+            }
+        })
+        { IsBackground = true, Name = "worker parent watch" };
+        watch.Start();
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = false)]
+    private static extern int getppid();
+
     /// <returns>The exit code: 0 when <paramref name="input"/> closed, <see cref="WorkerProtocol.ExitBadInput"/> after a line that is not a job.</returns>
     public static int Run(TextReader input, TextWriter output, TextWriter error, string? fault = null)
     {

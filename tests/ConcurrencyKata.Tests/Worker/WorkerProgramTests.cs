@@ -116,6 +116,57 @@ public sealed class WorkerProgramTests(ITestOutputHelper output)
         output.WriteLine($"exited {took.ElapsedMilliseconds} ms after its input closed");
     }
 
+    [SkippableFact]
+    public void A_worker_whose_parent_dies_mid_job_exits_at_once()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux() && File.Exists("/bin/sh"), "this check starts the worker from a shell that dies, and reads /proc: Linux only");
+        // a shell starts the worker with a 30 s job, prints its PID, and exits after 0.3 s: the worker is orphaned mid-job
+        var worker = WorkerProgram.StartInfo();
+        var job = WorkerProtocol.Write(new Job(1, JobKind.Sleep, 30_000)).Replace("'", "'\\''", StringComparison.Ordinal);
+        var shell = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, UseShellExecute = false };
+        shell.ArgumentList.Add("-c");
+        shell.ArgumentList.Add($"echo '{job}' | '{worker.FileName}' '{worker.ArgumentList[0]}' & echo $!; sleep 0.3");
+        using var parent = Process.Start(shell)!;
+        var pidLine = parent.StandardOutput.ReadLineAsync();
+        pidLine.Wait(Patience).Should().BeTrue("the shell prints the worker's PID");
+        var pid = int.Parse(pidLine.Result!, System.Globalization.CultureInfo.InvariantCulture);
+        try
+        {
+            parent.WaitForExit(Patience).Should().BeTrue();
+            var took = Stopwatch.StartNew();
+            while (Directory.Exists($"/proc/{pid}") && !IsZombie(pid) && took.Elapsed < TimeSpan.FromSeconds(5))
+            {
+                Thread.Sleep(20);
+            }
+            output.WriteLine($"the orphaned worker {pid} was gone {took.ElapsedMilliseconds} ms after its parent");
+            (Directory.Exists($"/proc/{pid}") && !IsZombie(pid)).Should().BeFalse("a worker whose parent has gone must not sleep on for 30 s");
+        }
+        finally
+        {
+            try
+            {
+                Process.GetProcessById(pid).Kill();
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                // gone, as it should be
+            }
+        }
+    }
+
+    private static bool IsZombie(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z');
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
+
     [Fact]
     public void A_worker_process_given_bad_input_exits_non_zero_with_one_error_line()
     {
