@@ -1,10 +1,11 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Xunit.Abstractions;
 
 namespace ConcurrencyKata.Tests.Ex07;
 
 /// <summary>Exercise 07-thread-workers: a fixed set of threads of your own, sharing one queue of items.</summary>
-public sealed class ThreadWorkersTests
+public sealed class ThreadWorkersTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(3);
 
@@ -301,11 +302,14 @@ public sealed class ThreadWorkersTests
         var perItem = TimeSpan.FromMilliseconds(15);
         var items = Items(itemCount);
         var iterations = CpuWork.IterationsFor(perItem);
-        ulong Compute(int item) => CpuWork.Spin(iterations, (ulong)item + 1);
+        // each item's CPU time is read on the thread that runs it: only the work's own CPU counts
+        var meter = new ParallelSpeedup.WorkMeter();
+        ulong Compute(int item) => meter.Run(() => CpuWork.Spin(iterations, (ulong)item + 1));
 
         var judgement = ParallelSpeedup.Judge(
             workers => scenario.CallOnOwnThread(() => ThreadWorkers.Run(items, Compute, workers), TimeSpan.FromSeconds(10),
-                $"Expected Run over {itemCount} items of {perItem.TotalMilliseconds:0} ms of computation with {workers} worker(s) to return."));
+                $"Expected Run over {itemCount} items of {perItem.TotalMilliseconds:0} ms of computation with {workers} worker(s) to return."), meter);
+        output.WriteLine(judgement.ToString()); // the figures, kept with the run's results (.kata/results/<variant>/results.jsonl)
 
         Skip.If(judgement.Verdict == ParallelismProbe.Verdict.Inconclusive,
             $"the machine never had a second core free for this process during the check, so parallelism could not be judged:\n{judgement}");

@@ -5,7 +5,9 @@ namespace ConcurrencyKata.Tests.Probes;
 /// <summary>
 /// Judges "ran in parallel" for code with a worker count, from two kinds of physical evidence
 /// measured in the same attempt: the speedup of the same CPU-bound work with 2 workers over 1,
-/// and the process's CPU time over wall time with 2 workers. Both are needed: a lock that
+/// and the CPU time over wall time with 2 workers: the work's own CPU time when the work is timed
+/// by a <see cref="WorkMeter"/> (each unit on the thread that runs it), otherwise the process's.
+/// Both are needed: a lock that
 /// makes workers take turns gives no speedup and a ratio near 1.0; a spin lock gives a ratio
 /// near 2.0 but still no speedup. Each attempt first calibrates (two raw threads computing,
 /// <see cref="ParallelismProbe.Calibrate"/>): a serial reading blames the code only when the
@@ -79,7 +81,12 @@ public static class ParallelSpeedup
     /// Runs <paramref name="runWithWorkers"/>(1) and (2) on the same CPU-bound work, after a
     /// calibration, until an attempt shows parallel work or <paramref name="attempts"/> were made.
     /// </summary>
-    public static Result Judge(Action<int> runWithWorkers, int attempts = Attempts)
+    /// <remarks>
+    /// With a <paramref name="work"/> meter, CPU over wall counts only the CPU time of the work's
+    /// own units: the process's CPU also counts the runtime's threads (the JIT compiling, the GC)
+    /// and once let workers confined to one core read as parallel in a loaded ci run.
+    /// </remarks>
+    public static Result Judge(Action<int> runWithWorkers, WorkMeter? work = null, int attempts = Attempts)
     {
         runWithWorkers(2); // warm up: the JIT, the code under test's first-call costs
         var made = new List<Attempt>();
@@ -89,7 +96,12 @@ public static class ParallelSpeedup
             var one = Stopwatch.StartNew();
             runWithWorkers(1);
             one.Stop();
+            work?.Reset();
             var two = ParallelismProbe.Measure(() => runWithWorkers(2));
+            if (work?.Total is { } workCpu)
+            {
+                two = new CpuMeter.Reading(workCpu, two.Wall);
+            }
             var attempt = new Attempt(calibration, one.Elapsed, two);
             made.Add(attempt);
             if (attempt.Verdict == ParallelismProbe.Verdict.Parallel)
@@ -100,6 +112,45 @@ public static class ParallelSpeedup
         return new Result(made);
     }
 
-    /// <inheritdoc cref="Judge(Action{int}, int)"/>
-    public static Result Judge<T>(Func<int, T> runWithWorkers, int attempts = Attempts) => Judge(w => { runWithWorkers(w); }, attempts);
+    /// <inheritdoc cref="Judge(Action{int}, WorkMeter?, int)"/>
+    public static Result Judge<T>(Func<int, T> runWithWorkers, WorkMeter? work = null, int attempts = Attempts) => Judge(w => { runWithWorkers(w); }, work, attempts);
+
+    /// <summary>
+    /// Times each unit of work on the thread that runs it (that thread's own CPU clock) and adds
+    /// them up: the CPU the work itself used, whoever else in the process was busy meanwhile.
+    /// </summary>
+    public sealed class WorkMeter
+    {
+        private long _ticks;
+        private int _unmeasured;
+
+        public T Run<T>(Func<T> unit)
+        {
+            var start = CpuMeter.ThreadCpuTime();
+            try
+            {
+                return unit();
+            }
+            finally
+            {
+                if (start is { } s && CpuMeter.ThreadCpuTime() is { } end)
+                {
+                    Interlocked.Add(ref _ticks, (end - s).Ticks);
+                }
+                else
+                {
+                    Interlocked.Increment(ref _unmeasured);
+                }
+            }
+        }
+
+        /// <summary>The CPU time of the units since the last <see cref="Reset"/>; null when a unit could not be timed (no per-thread clock here).</summary>
+        public TimeSpan? Total => Volatile.Read(ref _unmeasured) > 0 ? null : TimeSpan.FromTicks(Interlocked.Read(ref _ticks));
+
+        public void Reset()
+        {
+            Interlocked.Exchange(ref _ticks, 0);
+            Interlocked.Exchange(ref _unmeasured, 0);
+        }
+    }
 }
