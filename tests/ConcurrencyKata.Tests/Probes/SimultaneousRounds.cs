@@ -6,9 +6,12 @@ namespace ConcurrencyKata.Tests.Probes;
 /// Repeats a <see cref="SimultaneousFetcher"/> scenario and reports the first round that went
 /// wrong. Correct code never goes wrong, so it runs every round; code with a data race is caught
 /// as soon as two of the racing threads really run at the same instant. On a busy machine that
-/// may take a while (a short round can fit in one time slice), so the rounds are sized by time
-/// as well as by count: at least <see cref="Rounds"/>, and more until the rounds have taken
-/// <see cref="MinimumTime"/>, with a bound on both.
+/// may take a while (a short round can fit in one time slice, and with another program busy on
+/// one core the racing threads seldom run at the same instant), so the rounds are sized by what
+/// really happened: at least <see cref="Rounds"/>, and more until they have taken
+/// <see cref="MinimumTime"/> and this process has used <see cref="MinimumOverlap"/> more CPU
+/// time than wall time (time during which two of its threads really ran at once); bounded by
+/// <see cref="MaximumTime"/>.
 /// </summary>
 public static class SimultaneousRounds
 {
@@ -18,7 +21,18 @@ public static class SimultaneousRounds
     /// <summary>Time the rounds take, at least (bounded by <see cref="MaximumRounds"/>), before a check believes the code has no race.</summary>
     public static readonly TimeSpan MinimumTime = TimeSpan.FromMilliseconds(300);
 
-    public const int MaximumRounds = 40;
+    /// <summary>
+    /// CPU time beyond wall time the rounds must have used, at least: two threads of this process
+    /// running at the same instant for that long in all. Idle, the rounds reach 150-490 ms of it
+    /// by the time they have taken 300 ms; with one core kept busy elsewhere, a fifth of that, and
+    /// a List shared without a lock once went uncaught through 300 ms of rounds.
+    /// </summary>
+    public static readonly TimeSpan MinimumOverlap = TimeSpan.FromMilliseconds(150);
+
+    /// <summary>The rounds stop here whatever the overlap (a machine that never lends a second core proves nothing either way).</summary>
+    public static readonly TimeSpan MaximumTime = TimeSpan.FromSeconds(4);
+
+    public const int MaximumRounds = 400;
 
     /// <summary>Runs <paramref name="round"/> (1, 2, ...) until one returns a problem: "round r of R: problem", or null.</summary>
     /// <param name="round">One round; returns what went wrong, or null.</param>
@@ -28,14 +42,15 @@ public static class SimultaneousRounds
     /// </param>
     public static string? FirstFault(Func<int, string?> round, int rounds = Rounds)
     {
-        var clock = Stopwatch.StartNew();
+        var meter = CpuMeter.Start();
         for (var r = 1; r <= Math.Max(rounds, MaximumRounds); r++)
         {
             if (round(r) is { } problem)
             {
                 return $"in round {r}: {problem}";
             }
-            if (r >= rounds && clock.Elapsed >= MinimumTime)
+            var reading = meter.Read();
+            if ((r >= rounds && reading.Wall >= MinimumTime && reading.Cpu - reading.Wall >= MinimumOverlap) || reading.Wall >= MaximumTime)
             {
                 break;
             }
