@@ -63,31 +63,25 @@ public sealed class ChildProcessTests
     {
         using var scenario = new Scenario();
         const int parties = 3;
-        var rendezvous = $"ex11-{Guid.NewGuid():N}";
+        using var meetings = new Meetings();
+        var rendezvous = meetings.Name("children");
         var jobs = Enumerable.Range(1, parties).Select(id => new Job(id, JobKind.Rendezvous, parties, rendezvous)).ToList();
-        try
-        {
-            // each job waits until all three workers have reached the rendezvous: only children running at the same time complete it
-            var (results, error) = scenario.Attempt(() => FirstFailureOrAll(jobs.Select(job => ChildProcess.RunAsync(job)).ToList()), Patience,
-                $"Expected {parties} calls to RunAsync, started one after another without waiting, to finish together.");
+        // each job waits until all three workers have reached the rendezvous: only children running at the same time complete it
+        var (results, error) = scenario.Attempt(() => FirstFailureOrAll(jobs.Select(job => ChildProcess.RunAsync(job)).ToList()), Patience,
+            $"Expected {parties} calls to RunAsync, started one after another without waiting, to finish together.");
 
-            scenario.Check(error is null && results is not null, () =>
-                $"Expected {parties} rendezvous jobs, started together, to meet: each waits (at most {WorkerProtocol.RendezvousTimeout.TotalSeconds:0} s) until all {parties} workers are running.\n" +
-                $"Observed: {Explain.Exception(error)}{(error is WorkerFailedException { StandardError: var stderr } ? $", the worker said: {stderr.Trim()}" : "")}.\n" +
-                "Look at: RunAsync must not wait for its child before returning its task, and nothing may make the calls take turns (a lock, a SemaphoreSlim(1)).");
-            foreach (var (job, result) in jobs.Zip(results!))
-            {
-                scenario.Spans.Add(WorkerDriver.SpanOf(job, result));
-            }
-            scenario.Check(results!.Select(r => r.ProcessId).Distinct().Count() == parties && results!.All(r => r.ProcessId != Environment.ProcessId), () =>
-                $"Expected each job in a process of its own.\nObserved: processes {Explain.List(results!.Select(r => r.ProcessId))}.");
-            scenario.Check(results!.Max(r => r.StartTimestamp) < results!.Min(r => r.EndTimestamp), () =>
-                "Expected the children's reported intervals to overlap: every job started before any ended.\nObserved: they did not (see the timeline).");
-        }
-        finally
+        scenario.Check(error is null && results is not null, () =>
+            $"Expected {parties} rendezvous jobs, started together, to meet: each waits (at most {WorkerProtocol.RendezvousTimeout.TotalSeconds:0} s) until all {parties} workers are running.\n" +
+            $"Observed: {Explain.Exception(error)}{(error is WorkerFailedException { StandardError: var stderr } ? $", the worker said: {stderr.Trim()}" : "")}.\n" +
+            "Look at: RunAsync must not wait for its child before returning its task, and nothing may make the calls take turns (a lock, a SemaphoreSlim(1)).");
+        foreach (var (job, result) in jobs.Zip(results!))
         {
-            DeleteRendezvous(rendezvous);
+            scenario.Spans.Add(WorkerDriver.SpanOf(job, result));
         }
+        scenario.Check(results!.Select(r => r.ProcessId).Distinct().Count() == parties && results!.All(r => r.ProcessId != Environment.ProcessId), () =>
+            $"Expected each job in a process of its own.\nObserved: processes {Explain.List(results!.Select(r => r.ProcessId))}.");
+        scenario.Check(results!.Max(r => r.StartTimestamp) < results!.Min(r => r.EndTimestamp), () =>
+            "Expected the children's reported intervals to overlap: every job started before any ended.\nObserved: they did not (see the timeline).");
     }
 
     [Fact]
@@ -246,17 +240,5 @@ public sealed class ChildProcessTests
             pending.Remove(done);
         }
         return [.. calls.Select(c => c.Result)];
-    }
-
-    private static void DeleteRendezvous(string name)
-    {
-        try
-        {
-            Directory.Delete(Rendezvous.FolderOf(name), recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
-            // nobody arrived
-        }
     }
 }

@@ -27,27 +27,43 @@ public static class ChildProcesses
             {
                 continue;
             }
+            if (StatOf(pid) is not { Zombie: false, Parent: var parent } || parent != me)
+            {
+                continue; // a zombie has ended already: only its exit status is left
+            }
             try
             {
-                // stat is "pid (comm) state ppid ...": the command name may hold spaces or parentheses, so read after the last ')'
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                if (fields[0] == "Z" || !int.TryParse(fields[1], out var parent) || parent != me)
-                {
-                    continue; // a zombie has ended already: only its exit status is left
-                }
                 var commandLine = File.ReadAllText(Path.Combine(dir, "cmdline"));
                 if (commandLine.Contains(WorkerProgram.AssemblyFileName, StringComparison.Ordinal))
                 {
                     found.Add(pid);
                 }
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 // the process ended while we looked
             }
         }
         return found;
+    }
+
+    /// <summary>Whether process <paramref name="pid"/> is running (Linux): it exists and has not ended (a zombie has: only its exit status is left).</summary>
+    public static bool IsRunning(int pid) => StatOf(pid) is { Zombie: false };
+
+    /// <summary>A process's state and parent from /proc/&lt;pid&gt;/stat; null when it does not exist (or off Linux).</summary>
+    private static (bool Zombie, int Parent)? StatOf(int pid)
+    {
+        try
+        {
+            // stat is "pid (comm) state ppid ...": the command name may hold spaces or parentheses, so read after the last ')'
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return int.TryParse(fields[1], out var parent) ? (fields[0] == "Z", parent) : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+        {
+            return null; // gone, or ended while we looked
+        }
     }
 
     /// <summary>Waits up to <paramref name="timeout"/> until <paramref name="condition"/> holds for the running workers; the last list seen (null off Linux).</summary>

@@ -134,12 +134,12 @@ public sealed class WorkerProgramTests(ITestOutputHelper output)
         {
             parent.WaitForExit(Patience).Should().BeTrue();
             var took = Stopwatch.StartNew();
-            while (Directory.Exists($"/proc/{pid}") && !IsZombie(pid) && took.Elapsed < TimeSpan.FromSeconds(5))
+            while (ChildProcesses.IsRunning(pid) && took.Elapsed < TimeSpan.FromSeconds(5))
             {
                 Thread.Sleep(20);
             }
             output.WriteLine($"the orphaned worker {pid} was gone {took.ElapsedMilliseconds} ms after its parent");
-            (Directory.Exists($"/proc/{pid}") && !IsZombie(pid)).Should().BeFalse("a worker whose parent has gone must not sleep on for 30 s");
+            ChildProcesses.IsRunning(pid).Should().BeFalse("a worker whose parent has gone must not sleep on for 30 s");
         }
         finally
         {
@@ -151,19 +151,6 @@ public sealed class WorkerProgramTests(ITestOutputHelper output)
             {
                 // gone, as it should be
             }
-        }
-    }
-
-    private static bool IsZombie(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z');
-        }
-        catch (IOException)
-        {
-            return true;
         }
     }
 
@@ -185,25 +172,20 @@ public sealed class WorkerProgramTests(ITestOutputHelper output)
         using var scenario = new Scenario();
         using var first = WorkerDriver.Start(scenario);
         using var second = WorkerDriver.Start(scenario);
-        var name = $"worker-test-{Guid.NewGuid():N}";
-        try
-        {
-            first.Send(new Job(1, JobKind.Rendezvous, 2, name));
-            first.ReadLine(TimeSpan.FromMilliseconds(300)).Should().BeNull("one party of two waits for the other");
+        using var meetings = new Meetings();
+        var name = meetings.Name("pair");
 
-            second.Send(new Job(2, JobKind.Rendezvous, 2, name));
-            var a = WorkerProtocol.ReadResult(first.ReadLine(Patience) ?? throw new TimeoutException(first.StandardError));
-            var b = WorkerProtocol.ReadResult(second.ReadLine(Patience) ?? throw new TimeoutException(second.StandardError));
+        first.Send(new Job(1, JobKind.Rendezvous, 2, name));
+        first.ReadLine(TimeSpan.FromMilliseconds(300)).Should().BeNull("one party of two waits for the other");
 
-            (a.Value, b.Value).Should().Be((2L, 2L));
-            a.ProcessId.Should().NotBe(b.ProcessId);
-            // the two intervals overlap: each started before the other ended
-            a.StartTimestamp.Should().BeLessThan(b.EndTimestamp);
-            b.StartTimestamp.Should().BeLessThan(a.EndTimestamp);
-        }
-        finally
-        {
-            Directory.Delete(Rendezvous.FolderOf(name), recursive: true);
-        }
+        second.Send(new Job(2, JobKind.Rendezvous, 2, name));
+        var a = WorkerProtocol.ReadResult(first.ReadLine(Patience) ?? throw new TimeoutException(first.StandardError));
+        var b = WorkerProtocol.ReadResult(second.ReadLine(Patience) ?? throw new TimeoutException(second.StandardError));
+
+        (a.Value, b.Value).Should().Be((2L, 2L));
+        a.ProcessId.Should().NotBe(b.ProcessId);
+        // the two intervals overlap: each started before the other ended
+        a.StartTimestamp.Should().BeLessThan(b.EndTimestamp);
+        b.StartTimestamp.Should().BeLessThan(a.EndTimestamp);
     }
 }
