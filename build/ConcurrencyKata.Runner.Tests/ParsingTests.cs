@@ -178,4 +178,24 @@ public sealed class ParsingTests
     [InlineData(null, true, false)]
     public void Colour_only_on_a_terminal_and_never_with_no_color(string? noColor, bool redirected, bool expected)
         => Terminal.WantsColour(name => name == "NO_COLOR" ? noColor : null, redirected).Should().Be(expected);
+
+    [Fact]
+    public void Ps_output_gives_the_workers_of_this_repository_only()
+    {
+        const string ps = """
+                1     0 /sbin/init
+              812   700 dotnet /home/me/kata/tests/ConcurrencyKata.Tests/bin/Solutions/Debug/net10.0/ConcurrencyKata.Worker.dll
+              813   700 dotnet /home/me/other-clone/tests/ConcurrencyKata.Tests/bin/Solutions/Debug/net10.0/ConcurrencyKata.Worker.dll
+              900     1 dotnet  /home/me/kata/tests/ConcurrencyKata.Tests/bin/Exercises/Debug/net10.0/ConcurrencyKata.Worker.dll
+              901   812 grep ConcurrencyKata.Worker
+            garbage line
+            """;
+
+        var entries = WorkerProcesses.Parse(ps);
+        var workers = WorkerProcesses.WorkersOf(entries, "/home/me/kata");
+
+        entries.Should().HaveCount(5);
+        workers.Select(w => (w.ProcessId, w.ParentId)).Should().Equal((812, 700), (900, 1));
+        workers[1].CommandLine.Should().StartWith("dotnet  /home/me/kata/");
+    }
 }

@@ -103,6 +103,9 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console)
                     : "the judge rejects a correct implementation:\n" + string.Join("\n", failed.Select(f => $"{f.Check}: {Grading.CleanMessage(f.Message)}"))));
         }
 
+        Section("no worker process outlives its test, nor a test host killed mid-run");
+        NoWorkerLeftBehind(judge);
+
         console.WriteLine();
         console.MarkupLine($"[grey]ci finished in {clock.Elapsed.TotalSeconds:0} s[/]");
         console.WriteLine($"{_passed} passed, {_failed} failed");
@@ -120,6 +123,37 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console)
             return null;
         }
         return untilRejected ? judge.TestUntilRejected(variant, control.Exercise) : judge.TestAlternative(variant, control.Exercise);
+    }
+
+    /// <summary>
+    /// The processes track starts worker processes: none may outlive the checks. A test host killed
+    /// in the middle of a check (kill -9: nothing of it runs any more) must not leave its workers
+    /// running either: each worker watches its parent and exits when it has gone. Then, after every
+    /// run of ci, `ps` must find no worker of this repository.
+    /// </summary>
+    private void NoWorkerLeftBehind(Judge judge)
+    {
+        if (!WorkerProcesses.CanList)
+        {
+            console.MarkupLine("[grey]skipped: `ps` is not available on this platform[/]");
+            return;
+        }
+        var processes = repository.Exercises.Where(e => e.Track.Id == "processes").ToList();
+        if (processes.Count > 0 && File.Exists(judge.AssemblyPath(Variant.Solutions)))
+        {
+            var killedWith = judge.KillHostWhileItHasWorkers(Variant.Solutions, processes, TimeSpan.FromSeconds(60));
+            var clock = Stopwatch.StartNew();
+            var left = killedWith.Count == 0 ? [] : WorkerProcesses.WaitUntilGone(repository.Root, [.. killedWith.Select(w => w.ProcessId)], TimeSpan.FromSeconds(5));
+            Check(killedWith.Count > 0 && left.Count == 0,
+                $"a test host killed mid-run leaves no worker: {killedWith.Count} worker(s) gone {clock.Elapsed.TotalMilliseconds:0} ms after it was killed",
+                killedWith.Count == 0
+                    ? "the judge's host never had a worker process within 60 s of starting the processes track's checks"
+                    : $"still running 5 s after their host was killed: {string.Join("; ", left.Select(w => $"PID {w.ProcessId}: {w.CommandLine}"))}. " +
+                      "A worker must exit when its parent has gone (WorkerLoop.ExitWhenOrphaned).");
+        }
+        var running = WorkerProcesses.WaitUntilGone(repository.Root, [.. WorkerProcesses.Running(repository.Root).Select(w => w.ProcessId)], TimeSpan.FromSeconds(2));
+        Check(running.Count == 0, "no worker process of this repository is running after ci (ps)",
+            $"still running: {string.Join("; ", running.Select(w => $"PID {w.ProcessId} (parent {w.ParentId}): {w.CommandLine}"))}");
     }
 
     private void RunnerSelfTests()

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 
 namespace ConcurrencyKata.Runner;
 
@@ -218,6 +219,59 @@ public sealed class Judge(KataRepository repository, bool strict = false)
         var result = ProcessRunner.Run("dotnet", args, repository.Root, timeout, SnapshotsAreFixed);
         var read = HostResultsReader.Read(resultsFile);
         return new TestRun(read.Outcomes, HostAbortOf(result, read) is { } abort ? [abort] : []);
+    }
+
+    /// <summary>
+    /// Starts the judge's host on the checks of <paramref name="exercises"/>, waits until it has
+    /// worker processes of its own (at most <paramref name="patience"/>), then kills the host alone,
+    /// as a crash or `kill -9` would: its workers are not told. Returns the workers it had when it
+    /// was killed (empty if none appeared in time). Unix only: the workers are found with `ps`.
+    /// </summary>
+    public IReadOnlyList<WorkerProcesses.Entry> KillHostWhileItHasWorkers(Variant variant, IReadOnlyCollection<Exercise> exercises, TimeSpan patience)
+    {
+        var resultsFile = Path.Combine(repository.StateDirectory, "results", "killed-host", "results.jsonl");
+        Directory.CreateDirectory(Path.GetDirectoryName(resultsFile)!);
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = repository.Root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in (string[])[AssemblyPath(variant), "--results", resultsFile, .. exercises.SelectMany(e => (string[])["--namespace", e.TestNamespace + "."])])
+        {
+            info.ArgumentList.Add(argument);
+        }
+        using var host = Process.Start(info) ?? throw new KataException("The judge's host did not start.");
+        host.OutputDataReceived += (_, _) => { };
+        host.ErrorDataReceived += (_, _) => { };
+        host.BeginOutputReadLine();
+        host.BeginErrorReadLine();
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < patience && !host.HasExited)
+            {
+                var workers = WorkerProcesses.Running(repository.Root).Where(w => w.ParentId == host.Id).ToList();
+                if (workers.Count > 0)
+                {
+                    host.Kill(entireProcessTree: false);
+                    host.WaitForExit(TimeSpan.FromSeconds(10));
+                    return workers;
+                }
+                Thread.Sleep(50);
+            }
+            return [];
+        }
+        finally
+        {
+            if (!host.HasExited)
+            {
+                host.Kill(entireProcessTree: true);
+                host.WaitForExit(TimeSpan.FromSeconds(10));
+            }
+        }
     }
 
     /// <summary>Where the judge's host writes the outcomes of a run against <paramref name="variant"/> (JSON lines).</summary>

@@ -11,7 +11,7 @@ public static class WorkerLoop
 {
     /// <summary>
     /// The environment variable that makes a worker misbehave on purpose, for the judge's checks of
-    /// how a parent copes: "garbage" answers every job with a line that is not a result; "silent"
+    /// how a parent copes: "garbage" does every job but answers it with a line that is not a result; "silent"
     /// exits with 0 at the first job without answering.
     /// </summary>
     public const string FaultVariable = "CONCURRENCY_KATA_WORKER_FAULT";
@@ -77,17 +77,11 @@ public static class WorkerLoop
             {
                 return 0;
             }
-            if (fault == "garbage")
-            {
-                output.WriteLine($"job {job.Id} done, result unknown");
-                output.Flush();
-                continue;
-            }
             if (Answer(job, error) is not { } result)
             {
                 return job.Kind == JobKind.Crash ? (int)job.Argument : WorkerProtocol.ExitRendezvousTimedOut;
             }
-            output.WriteLine(WorkerProtocol.Write(result));
+            output.WriteLine(fault == "garbage" ? $"job {job.Id} done, result unknown" : WorkerProtocol.Write(result));
             output.Flush();
         }
         return 0;

@@ -145,6 +145,9 @@ public static class ParallelSpeedup
             }
         }
 
+        /// <summary>Adds CPU time measured elsewhere: a worker process's own report of the time a job took it.</summary>
+        public void Add(TimeSpan cpu) => Interlocked.Add(ref _ticks, cpu.Ticks);
+
         /// <summary>The CPU time of the units since the last <see cref="Reset"/>; null when a unit could not be timed (no per-thread clock here).</summary>
         public TimeSpan? Total => Volatile.Read(ref _unmeasured) > 0 ? null : TimeSpan.FromTicks(Interlocked.Read(ref _ticks));
 
