@@ -235,8 +235,10 @@ public sealed class ProcessPoolTests(ITestOutputHelper output)
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(crashed).Throw();
             }
 
-            var (_, error) = scenario.Attempt(() => pool.MapAsync(Meet(meetings, workers)), Patience,
-                "Expected MapAsync, on the same pool after a worker had crashed, to return.");
+            // the rendezvous gives up after 5 s: 10 s is enough for a new worker to start, even on a busy machine
+            var (_, error) = scenario.Attempt(() => pool.MapAsync(Meet(meetings, workers)), TimeSpan.FromSeconds(10),
+                "Expected MapAsync, on the same pool after a worker had crashed, to return. " +
+                "Look for: a worker that died still counted as busy (or its place never given back), so the second job waits for a worker forever.");
             scenario.Check(error is null, () =>
                 $"Expected the pool to work with all {workers} workers after one crashed: {workers} rendezvous jobs must meet, one on each worker.\n" +
                 $"Observed: {Explain.Exception(error)}.\n" +

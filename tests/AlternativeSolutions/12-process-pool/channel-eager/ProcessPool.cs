@@ -1,6 +1,4 @@
-// Another correct approach: every worker is started with the pool, and the idle ones wait in a
-// Channel; each job reads a worker from it (in effect: waits for a free one) and writes it back
-// when the answer is in. A worker that fails is killed and a new one written in its place.
+// Approach: every worker is started with the pool, and the idle ones wait in a Channel; each job reads a worker from it (in effect: waits for a free one) and writes it back when the answer is in. A worker that fails is killed and a new one written in its place.
 using System.Diagnostics;
 using System.Text;
 using System.Threading.Channels;

@@ -1,7 +1,4 @@
-// Another correct approach: Parallel.ForEachAsync with MaxDegreeOfParallelism = workerCount does
-// the dispatch (a job starts whenever one ends); each job takes an idle worker from a
-// ConcurrentQueue, or starts one, and puts it back when it has answered. Failures are caught per job
-// so that one crash does not stop the loop; the token stops the loop, and kills the busy workers.
+// Approach: Parallel.ForEachAsync with MaxDegreeOfParallelism = workerCount does the dispatch (a job starts whenever one ends); each job takes an idle worker from a ConcurrentQueue, or starts one, and puts it back when it has answered. Failures are caught per job so that one crash does not stop the loop; the token stops the loop, and kills the busy workers.
 using System.Collections.Concurrent;
 using System.Diagnostics;
 

@@ -1,7 +1,4 @@
-// Another correct approach: each worker has two threads of its own that read its pipes (standard
-// output into a queue of lines, standard error into a buffer), and the pool runs workerCount lanes,
-// each lane owning one worker and taking the next job from a shared counter until none is left.
-// A lane whose worker fails starts a new one for its next job.
+// Approach: each worker has two threads of its own that read its pipes (standard output into a queue of lines, standard error into a buffer), and the pool runs workerCount lanes, each lane owning one worker and taking the next job from a shared counter until none is left. A lane whose worker fails starts a new one for its next job.
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
