@@ -20,24 +20,37 @@ public static class WorkerLoop
     public const int ExitOrphaned = 4;
 
     /// <summary>
-    /// Ends this process when its parent has gone, even in the middle of a job: a worker whose parent
-    /// was killed (a test host stopped mid-run, say) must not compute or sleep on, orphaned. Its
-    /// closed standard input is seen only between jobs; this looks twice a second whether the
-    /// process has been handed to another parent. Unix only (elsewhere it does nothing).
+    /// The environment variable in which <see cref="WorkerProgram.StartInfo"/> tells the worker which
+    /// process started it (its PID), so that a worker whose starter died while it was still starting
+    /// up (before it could ask who its parent is) does not outlive it.
     /// </summary>
-    public static void ExitWhenOrphaned()
+    public const string StarterVariable = "CONCURRENCY_KATA_WORKER_STARTER";
+
+    /// <summary>
+    /// Ends this process when the process that started it has gone, even in the middle of a job: a
+    /// worker whose parent was killed (a test host stopped mid-run, say) must not compute or sleep
+    /// on, orphaned. Its closed standard input is seen only between jobs, and a job may already wait
+    /// in the pipe. Looks at once, then four times a second: has the process been handed to another
+    /// parent, or has its starter (<see cref="StarterVariable"/>) ended? Unix only (elsewhere it does nothing).
+    /// </summary>
+    public static void ExitWhenOrphaned(string? starter)
     {
         if (OperatingSystem.IsWindows())
         {
             return;
         }
         var parent = getppid();
+        int? starterId = int.TryParse(starter, out var id) && id > 1 ? id : null;
+        if (Orphaned(parent, starterId))
+        {
+            Environment.Exit(ExitOrphaned);
+        }
         var watch = new Thread(() =>
         {
             while (true)
             {
-                Thread.Sleep(500);
-                if (getppid() != parent)
+                Thread.Sleep(250);
+                if (Orphaned(parent, starterId))
                 {
                     Environment.Exit(ExitOrphaned);
                 }
@@ -47,8 +60,36 @@ public static class WorkerLoop
         watch.Start();
     }
 
+    private static bool Orphaned(int parent, int? starter) =>
+        getppid() != parent || (starter is { } id && !IsAlive(id));
+
+    /// <summary>Whether process <paramref name="id"/> runs (a zombie, dead but not yet reaped, does not).</summary>
+    internal static bool IsAlive(int id)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            try
+            {
+                // /proc/<pid>/stat: "pid (comm) state ..."; comm may hold spaces and parentheses.
+                var stat = File.ReadAllText($"/proc/{id}/stat");
+                var state = stat[(stat.LastIndexOf(')') + 2)..].TrimStart();
+                return state.Length > 0 && state[0] is not ('Z' or 'X');
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+        }
+        return kill(id, 0) == 0 || System.Runtime.InteropServices.Marshal.GetLastPInvokeError() != NoSuchProcess;
+    }
+
+    private const int NoSuchProcess = 3; // ESRCH
+
     [System.Runtime.InteropServices.DllImport("libc", SetLastError = false)]
     private static extern int getppid();
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
 
     /// <returns>The exit code: 0 when <paramref name="input"/> closed, <see cref="WorkerProtocol.ExitBadInput"/> after a line that is not a job.</returns>
     public static int Run(TextReader input, TextWriter output, TextWriter error, string? fault = null)

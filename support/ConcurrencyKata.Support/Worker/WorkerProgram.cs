@@ -28,6 +28,7 @@ public static class WorkerProgram
             CreateNoWindow = true,
         };
         info.ArgumentList.Add(Locate());
+        info.Environment[WorkerLoop.StarterVariable] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (Fault.Value is { } fault)
         {
             info.Environment[WorkerLoop.FaultVariable] = fault;

@@ -154,6 +154,33 @@ public sealed class WorkerProgramTests(ITestOutputHelper output)
         }
     }
 
+    [SkippableFact]
+    public void A_worker_whose_starter_died_while_it_was_starting_up_exits_at_once()
+    {
+        Skip.If(OperatingSystem.IsWindows(), "the worker watches its parent on Unix only");
+        // A starter killed in the ~100 ms before the worker's runtime is up: the worker's first parent
+        // is already someone else, and a job written before the kill waits in its input pipe.
+        int gone;
+        using (var finished = Process.Start(new ProcessStartInfo("dotnet", "--version") { RedirectStandardOutput = true, UseShellExecute = false })!)
+        {
+            finished.WaitForExit(Patience).Should().BeTrue();
+            gone = finished.Id;
+        }
+        using var scenario = new Scenario();
+        var info = WorkerProgram.StartInfo();
+        info.Environment[WorkerLoop.StarterVariable] = gone.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var worker = Process.Start(info)!;
+        scenario.Own(worker);
+        worker.StandardInput.WriteLine(WorkerProtocol.Write(new Job(1, JobKind.Sleep, 30_000)));
+        worker.StandardInput.Flush();
+
+        var took = Stopwatch.StartNew();
+        worker.WaitForExit(TimeSpan.FromSeconds(5)).Should().BeTrue(
+            $"the worker was told that process {gone}, which had ended, started it: it must exit instead of sleeping 30 s for nobody");
+        output.WriteLine($"exited {took.ElapsedMilliseconds} ms after it started, code {worker.ExitCode}");
+        worker.ExitCode.Should().Be(WorkerLoop.ExitOrphaned);
+    }
+
     [Fact]
     public void A_worker_process_given_bad_input_exits_non_zero_with_one_error_line()
     {
