@@ -6,10 +6,16 @@ namespace ConcurrencyKata.Runner;
 /// <summary>
 /// `./build.sh ci`: proves the judge discriminates. Every reference solution passes, every
 /// untouched stub fails, every negative control is rejected by its exercise's checks, and the
-/// runner's own tests pass. Ends with one line "N passed, N failed".
+/// runner's own tests pass. Ends with one line "N passed, N failed". With a <paramref name="focus"/>
+/// (`ci --exercise=13`, while working on one exercise) only that exercise's reference, stub, controls
+/// and alternatives are judged, and the runner's own tests are left out: not a whole ci.
 /// </summary>
-public sealed class CiPipeline(KataRepository repository, IAnsiConsole console)
+public sealed class CiPipeline(KataRepository repository, IAnsiConsole console, Exercise? focus = null)
 {
+    private IReadOnlyList<Exercise> Exercises => focus is null ? repository.Exercises : [focus];
+
+    private IEnumerable<Control> Controls(ControlKind kind) => repository.Controls(kind).Where(c => focus is null || c.Exercise.Id == focus.Id);
+
     private int _passed;
     private int _failed;
 
@@ -25,13 +31,20 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console)
         }
 
         Section("the runner's own tests");
-        RunnerSelfTests();
+        if (focus is null)
+        {
+            RunnerSelfTests();
+        }
+        else
+        {
+            console.MarkupLine($"[grey]left out: ci --exercise={Markup.Escape(focus.Number)} judges that exercise only[/]");
+        }
 
         Section("reference solutions: every check passes");
         var solutions = BuildOrFail(judge, Variant.Solutions);
         if (solutions)
         {
-            var run = judge.Test(Variant.Solutions);
+            var run = judge.Test(Variant.Solutions, focus is null ? null : [focus]);
             ReportAbort(run);
             foreach (var outcome in run.Outcomes.OrderBy(o => o.FullName, StringComparer.Ordinal))
             {
@@ -40,7 +53,7 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console)
                     outcome.Outcome == Outcome.Skipped ? $"{Short(outcome)} (skipped{(outcome.Message.Length > 0 ? ": " + Grading.CleanMessage(outcome.Message) : "")})" : Short(outcome),
                     outcome.Outcome == Outcome.Passed ? null : Grading.CleanMessage(outcome.Message));
             }
-            foreach (var exercise in repository.Exercises)
+            foreach (var exercise in Exercises)
             {
                 Check(run.For(exercise).Any(), $"{exercise.Id} has checks", "no test of the judge belongs to this exercise (namespace " + exercise.TestNamespace + ")");
             }
@@ -55,7 +68,7 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console)
         {
             // one failing check per stub is all there is to show: each exercise's run stops at its
             // first failure (a stub that waits out every check's patience would cost half a minute)
-            foreach (var exercise in repository.Exercises)
+            foreach (var exercise in Exercises)
             {
                 var took = Stopwatch.StartNew();
                 var run = judge.TestUntilRejected(Variant.Exercises, exercise);
@@ -68,7 +81,7 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console)
         }
 
         Section("negative controls: each is rejected by its exercise's checks");
-        foreach (var control in repository.Controls(ControlKind.Negative))
+        foreach (var control in Controls(ControlKind.Negative))
         {
             var took = Stopwatch.StartNew();
             if (Judged(judge, control, untilRejected: true) is not { } run)
@@ -85,7 +98,7 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console)
         }
 
         Section("alternative solutions: each passes every check of its exercise");
-        foreach (var control in repository.Controls(ControlKind.Alternative))
+        foreach (var control in Controls(ControlKind.Alternative))
         {
             var took = Stopwatch.StartNew();
             if (Judged(judge, control, untilRejected: false) is not { } run)
@@ -138,7 +151,8 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console)
             console.MarkupLine("[grey]skipped: `ps` is not available on this platform[/]");
             return;
         }
-        var processes = repository.Exercises.Where(e => e.Track.Id == "processes").ToList();
+        // the whole processes track's checks (a focused run on one of them too: its own reference may start no worker)
+        var processes = focus is null || focus.Track.Id == "processes" ? repository.Exercises.Where(e => e.Track.Id == "processes").ToList() : [];
         if (processes.Count > 0 && File.Exists(judge.AssemblyPath(Variant.Solutions)))
         {
             var killedWith = judge.KillHostWhileItHasWorkers(Variant.Solutions, processes, TimeSpan.FromSeconds(60));

@@ -188,7 +188,9 @@ public sealed class CiCommand : KataCommand
 
     public override bool ForMaintainers => true;
 
-    public override int Run(CommandContext context) => new CiPipeline(context.Repository, context.Console).Run();
+    public override IReadOnlyList<Parameter> Parameters => [Commands.Exercise with { Meaning = "judge only this exercise (its reference, stub, controls and alternatives), while working on it: not a whole ci" }];
+
+    public override int Run(CommandContext context) => new CiPipeline(context.Repository, context.Console, context.Focus).Run();
 }
 
 public sealed class LockStubsCommand : KataCommand

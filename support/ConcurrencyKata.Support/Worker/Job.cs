@@ -26,6 +26,12 @@ public enum JobKind
     /// exits with <see cref="WorkerProtocol.ExitRendezvousTimedOut"/>.
     /// </summary>
     Rendezvous,
+
+    /// <summary>
+    /// Compute <see cref="DocumentChecksum.Compute"/> of the document in <see cref="Job.Text"/>; the
+    /// value is the checksum (exercise 13 may digest its documents in worker processes).
+    /// </summary>
+    Checksum,
 }
 
 /// <summary>One job for a worker process: an id chosen by the sender, what to do, and its argument.</summary>

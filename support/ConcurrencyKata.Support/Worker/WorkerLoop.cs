@@ -16,6 +16,14 @@ public static class WorkerLoop
     /// </summary>
     public const string FaultVariable = "CONCURRENCY_KATA_WORKER_FAULT";
 
+    /// <summary>
+    /// The environment variable that names a folder in which a worker appends one line per
+    /// <see cref="JobKind.Checksum"/> job it ran to a file of its own, named by its PID (see
+    /// <see cref="ChecksumTraceLine"/>): how the judge sees digests that run in other processes.
+    /// Only the judge sets it.
+    /// </summary>
+    public const string ChecksumTraceVariable = "CONCURRENCY_KATA_CHECKSUM_TRACE";
+
     /// <summary>The worker's exit code when its parent process has gone (see <see cref="ExitWhenOrphaned"/>).</summary>
     public const int ExitOrphaned = 4;
 
@@ -153,6 +161,9 @@ public static class WorkerLoop
             case JobKind.Noisy:
                 value = WriteNoise(error, job);
                 break;
+            case JobKind.Checksum:
+                value = DocumentChecksum.Compute(job.Text ?? "");
+                break;
             case JobKind.Rendezvous:
                 var arrived = Rendezvous.Meet(job.Text ?? $"job-{job.Id}", (int)Math.Max(1, job.Argument), WorkerProtocol.RendezvousTimeout);
                 if (arrived < job.Argument)
@@ -170,8 +181,25 @@ public static class WorkerLoop
                 return null;
         }
         var end = Stopwatch.GetTimestamp();
-        return new JobResult(job.Id, value, Environment.ProcessId, start, end, Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart);
+        var result = new JobResult(job.Id, value, Environment.ProcessId, start, end, Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart);
+        if (job.Kind == JobKind.Checksum && Environment.GetEnvironmentVariable(ChecksumTraceVariable) is { Length: > 0 } trace)
+        {
+            // a file per worker: one writer each, so no line is ever lost to another worker's append
+            try
+            {
+                File.AppendAllText(Path.Combine(trace, $"{Environment.ProcessId}.txt"), ChecksumTraceLine(result, job.Text ?? ""));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // the judge's check that asked for the trace has ended: the job's answer matters, not the trace
+            }
+        }
+        return result;
     }
+
+    /// <summary>A line of the checksum trace: "PID start end cpu-ticks document" (the document last: it may hold spaces).</summary>
+    internal static string ChecksumTraceLine(JobResult result, string document)
+        => FormattableString.Invariant($"{result.ProcessId} {result.StartTimestamp} {result.EndTimestamp} {result.CpuTime.Ticks} {document.ReplaceLineEndings(" ")}\n");
 
     private static long WriteNoise(TextWriter error, Job job)
     {

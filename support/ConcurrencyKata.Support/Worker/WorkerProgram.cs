@@ -33,6 +33,10 @@ public static class WorkerProgram
         {
             info.Environment[WorkerLoop.FaultVariable] = fault;
         }
+        if (ChecksumTrace is { } trace)
+        {
+            info.Environment[WorkerLoop.ChecksumTraceVariable] = trace;
+        }
         return info;
     }
 
@@ -41,6 +45,14 @@ public static class WorkerProgram
     /// <see cref="WorkerLoop.FaultVariable"/>), to check how the code that starts them copes.
     /// </summary>
     internal static readonly AsyncLocal<string?> Fault = new();
+
+    /// <summary>
+    /// The folder in which the workers started from now on record their checksum jobs (see
+    /// <see cref="WorkerLoop.ChecksumTraceVariable"/>); null: no trace. Set by the judge around one
+    /// check (the checks run one at a time). Process-wide, not per flow: the code under test may start
+    /// its workers from any thread.
+    /// </summary>
+    internal static volatile string? ChecksumTrace;
 
     private static string Locate()
     {

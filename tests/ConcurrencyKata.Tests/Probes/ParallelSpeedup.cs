@@ -94,16 +94,18 @@ public static class ParallelSpeedup
         for (var i = 0; i < attempts; i++)
         {
             var calibration = ParallelismProbe.Calibrate(CalibrationSpan);
+            work?.Reset();
             var one = Stopwatch.StartNew();
             runWithWorkers(1);
             one.Stop();
+            var oneWall = work?.Window ?? one.Elapsed;
             work?.Reset();
             var two = ParallelismProbe.Measure(() => runWithWorkers(2));
             if (work?.Total is { } workCpu)
             {
-                two = new CpuMeter.Reading(workCpu, two.Wall);
+                two = new CpuMeter.Reading(workCpu, work.Window ?? two.Wall);
             }
-            var attempt = new Attempt(calibration, one.Elapsed, two);
+            var attempt = new Attempt(calibration, oneWall, two);
             made.Add(attempt);
             if (attempt.Verdict == ParallelismProbe.Verdict.Parallel)
             {
@@ -120,13 +122,22 @@ public static class ParallelSpeedup
     /// Times each unit of work on the thread that runs it (that thread's own CPU clock) and adds
     /// them up: the CPU the work itself used, whoever else in the process was busy meanwhile.
     /// </summary>
-    public sealed class WorkMeter
+    /// <param name="timesWindow">
+    /// Whether the wall time that counts is the units' own window (from the first unit's start to
+    /// the last one's end) rather than the whole run's: for code that pays a fixed cost per run
+    /// before any unit starts (worker processes started for each call), which says nothing about
+    /// whether the units ran in parallel.
+    /// </param>
+    public sealed class WorkMeter(bool timesWindow = false)
     {
         private long _ticks;
         private int _unmeasured;
+        private long _firstStart = long.MaxValue;
+        private long _lastEnd = long.MinValue;
 
         public T Run<T>(Func<T> unit)
         {
+            var started = Stopwatch.GetTimestamp();
             var start = CpuMeter.ThreadCpuTime();
             try
             {
@@ -142,19 +153,45 @@ public static class ParallelSpeedup
                 {
                     Interlocked.Increment(ref _unmeasured);
                 }
+                Span(started, Stopwatch.GetTimestamp());
             }
         }
 
         /// <summary>Adds CPU time measured elsewhere: a worker process's own report of the time a job took it.</summary>
         public void Add(TimeSpan cpu) => Interlocked.Add(ref _ticks, cpu.Ticks);
 
+        /// <summary>Adds a unit measured elsewhere: its CPU time, and when it started and ended (<see cref="Stopwatch.GetTimestamp"/>, one clock for every process).</summary>
+        public void Add(TimeSpan cpu, long startTimestamp, long endTimestamp)
+        {
+            Add(cpu);
+            Span(startTimestamp, endTimestamp);
+        }
+
+        private void Span(long start, long end)
+        {
+            long seen;
+            while (start < (seen = Interlocked.Read(ref _firstStart)) && Interlocked.CompareExchange(ref _firstStart, start, seen) != seen)
+            {
+            }
+            while (end > (seen = Interlocked.Read(ref _lastEnd)) && Interlocked.CompareExchange(ref _lastEnd, end, seen) != seen)
+            {
+            }
+        }
+
         /// <summary>The CPU time of the units since the last <see cref="Reset"/>; null when a unit could not be timed (no per-thread clock here).</summary>
         public TimeSpan? Total => Volatile.Read(ref _unmeasured) > 0 ? null : TimeSpan.FromTicks(Interlocked.Read(ref _ticks));
+
+        /// <summary>With <c>timesWindow</c>, the time from the first unit's start to the last one's end since the last <see cref="Reset"/>; otherwise null.</summary>
+        public TimeSpan? Window => timesWindow && Interlocked.Read(ref _lastEnd) > Interlocked.Read(ref _firstStart)
+            ? Stopwatch.GetElapsedTime(Interlocked.Read(ref _firstStart), Interlocked.Read(ref _lastEnd))
+            : null;
 
         public void Reset()
         {
             Interlocked.Exchange(ref _ticks, 0);
             Interlocked.Exchange(ref _unmeasured, 0);
+            Interlocked.Exchange(ref _firstStart, long.MaxValue);
+            Interlocked.Exchange(ref _lastEnd, long.MinValue);
         }
     }
 }

@@ -91,6 +91,30 @@ public sealed class WorkerProgramTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_checksum_job_answers_the_document_s_checksum_and_leaves_a_trace_line()
+    {
+        using var scenario = new Scenario();
+        var folder = Directory.CreateTempSubdirectory("kata-worker-trace-").FullName;
+        WorkerProgram.ChecksumTrace = folder;
+        try
+        {
+            using var worker = WorkerDriver.Start(scenario);
+            var document = "value of doc 7";
+            var result = worker.Run(new Job(9, JobKind.Checksum, 0, document), Patience);
+
+            result.Value.Should().Be(DocumentChecksum.Compute(document), "the worker computes DocumentChecksum.Compute of the job's text");
+            result.ProcessId.Should().Be(worker.ProcessId);
+            var trace = File.ReadAllText(Path.Combine(folder, $"{worker.ProcessId}.txt"));
+            trace.Should().Be(WorkerLoop.ChecksumTraceLine(result, document), "one line per checksum job: PID, start, end, CPU ticks, the document");
+        }
+        finally
+        {
+            WorkerProgram.ChecksumTrace = null;
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_crash_job_exits_with_its_code_and_says_why_on_standard_error()
     {
         using var scenario = new Scenario();
