@@ -106,10 +106,13 @@ public sealed class ParsingTests
     {
         var read = HostResultsReader.Parse(["""{"event":"started","class":"ConcurrencyKata.Tests.Ex02.X","method":"Y","name":"ConcurrencyKata.Tests.Ex02.X.Y"}"""]);
 
-        var abort = Judge.HostAbortOf(new ProcessResult(134, "Unhandled exception. System.InvalidOperationException", false, TimeSpan.Zero), read);
+        var output = "passed 3\nUnhandled exception. System.InvalidOperationException: boom\n   at Learner.Callback() in /repo/exercises/02/X.cs:line 7\n";
+        var abort = Judge.HostAbortOf(new ProcessResult(134, output, false, TimeSpan.Zero), read);
 
-        abort.Should().Be(new Abort(AbortKind.Crashed, "ConcurrencyKata.Tests.Ex02.X.Y"));
-        Report.Explain(abort!).Should().StartWith("crashed").And.Contain("ConcurrencyKata.Tests.Ex02.X.Y");
+        abort!.Kind.Should().Be(AbortKind.Crashed);
+        abort.Test.Should().Be("ConcurrencyKata.Tests.Ex02.X.Y");
+        Report.Explain(abort).Should().StartWith("crashed").And.Contain("ConcurrencyKata.Tests.Ex02.X.Y")
+            .And.Contain("System.InvalidOperationException: boom").And.Contain("X.cs:line 7").And.NotContain("passed 3");
     }
 
     private static readonly string[] HostLines =

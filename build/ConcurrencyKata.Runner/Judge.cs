@@ -217,6 +217,8 @@ public sealed class Judge(KataRepository repository, bool strict = false)
             }
         }
         var result = ProcessRunner.Run("dotnet", args, repository.Root, timeout, SnapshotsAreFixed);
+        // everything the host printed (an unhandled exception's stack trace goes to its stderr)
+        File.WriteAllText(Path.Combine(Path.GetDirectoryName(resultsFile)!, "host-output.txt"), result.Output);
         var read = HostResultsReader.Read(resultsFile);
         return new TestRun(read.Outcomes, HostAbortOf(result, read) is { } abort ? [abort] : []);
     }
@@ -293,7 +295,7 @@ public sealed class Judge(KataRepository repository, bool strict = false)
         }
         if (read.Running is not null && result.ExitCode is not (0 or 1))
         {
-            return new Abort(AbortKind.Crashed, read.Running);
+            return new Abort(AbortKind.Crashed, read.Running, UnhandledException(result.Output));
         }
         if (read.Errors.Count > 0 || result.ExitCode is not (0 or 1) || read.Outcomes.Count == 0)
         {
@@ -301,6 +303,16 @@ public sealed class Judge(KataRepository repository, bool strict = false)
         }
         return null;
     }
+
+    /// <summary>The runtime's report of an unhandled exception in a host's output ("Unhandled exception." and what follows), else its last lines.</summary>
+    internal static string UnhandledException(string output)
+    {
+        var start = output.IndexOf("Unhandled exception.", StringComparison.Ordinal);
+        return start >= 0 ? FirstLines(output[start..], 25) : LastLines(output, 20);
+    }
+
+    internal static string FirstLines(string text, int count)
+        => string.Join('\n', text.Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).Take(count));
 
     internal static string LastLines(string text, int count)
         => string.Join('\n', text.Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).TakeLast(count));

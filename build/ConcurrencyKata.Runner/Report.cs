@@ -18,7 +18,8 @@ public sealed class Report(IAnsiConsole console, KataRepository repository)
                               "This is usually thread-pool starvation: many threads each blocked in .Result or .Wait(), " +
                               "so nothing is left to run the work they wait for. Await instead of blocking.",
             AbortKind.Crashed => $"crashed: the test host died while running {name} (for example a StackOverflowException, " +
-                                 "or an exception thrown on a thread with nobody to catch it: a callback of yours, or an event loop's Post).",
+                                 "or an exception thrown on a thread with nobody to catch it: a callback of yours, or an event loop's Post)." +
+                                 (string.IsNullOrWhiteSpace(abort.Output) ? "" : "\nThe host's last words:\n" + abort.Output),
             _ => "the test host ended before reporting any result:\n" + abort.Output,
         };
     }

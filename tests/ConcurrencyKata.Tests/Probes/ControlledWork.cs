@@ -64,10 +64,11 @@ public sealed class ControlledWork<TIn, TOut> where TIn : notnull
     private TOut Run(TIn input)
     {
         var thread = Thread.CurrentThread;
-        _calls.Enqueue(new WorkCall<TIn>(input, thread, thread.ManagedThreadId, thread.IsThreadPoolThread));
         _scenario.Observe(thread);
         using var span = _scenario.Spans.Begin($"work {input}");
         using var inFlight = _scenario.InFlight.Enter();
+        // counted last: a test that sees the call (WaitForCalls) also sees it in flight and its thread observed
+        _calls.Enqueue(new WorkCall<TIn>(input, thread, thread.ManagedThreadId, thread.IsThreadPoolThread));
         try
         {
             // the thread waits here, blocked, as real work would keep it busy

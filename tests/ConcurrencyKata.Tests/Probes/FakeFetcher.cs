@@ -42,9 +42,10 @@ public sealed class FakeFetcher(Scenario scenario, Func<string, CancellationToke
 
     public Task<string> FetchAsync(string key, CancellationToken cancellationToken)
     {
-        _calls.Enqueue(new FetchCall(key, cancellationToken, Environment.CurrentManagedThreadId));
         var span = scenario.Spans.Begin($"fetch {key}");
         var inFlight = scenario.InFlight.Enter();
+        // counted last: a test that sees the call (WaitForCalls) also sees it in flight
+        _calls.Enqueue(new FetchCall(key, cancellationToken, Environment.CurrentManagedThreadId));
         return RunAsync(key, cancellationToken, span, inFlight);
     }
 
