@@ -139,6 +139,33 @@ public sealed class CourseTests
     }
 
     [Fact]
+    public void A_control_names_the_checks_meant_to_catch_it_and_each_must_be_a_test_method_of_its_exercise()
+    {
+        using var kata = Complete();
+        kata.Write("tests/ConcurrencyKata.Tests/Ex01/GatherTests.cs", "public class GatherTests { [Fact] public void Every_fetch_starts() {} [Fact] public async Task Fails_fast() {} }\n");
+        kata.Write("tests/NegativeControls/01-async-gather/two/Code.cs", "// Mistake: awaits each\n// Caught by: Every_fetch_starts, Fails_fast, No_such_check\nclass Wrong {}\n");
+
+        var control = kata.Repository.Controls(ControlKind.Negative).Single(c => c.Name == "two" && c.Exercise.Id == "01-async-gather");
+
+        control.CaughtBy.Should().Equal("Every_fetch_starts", "Fails_fast", "No_such_check");
+        control.Summary.Should().Be("awaits each");
+        Failures(kata).Should().ContainSingle().Which.WhyNot.Should().Contain("No_such_check").And.NotContain("Fails_fast");
+    }
+
+    [Fact]
+    public void A_control_rejected_by_another_check_than_its_caught_by_line_names_it_is_noted()
+    {
+        using var kata = Complete();
+        kata.Write("tests/ConcurrencyKata.Tests/Ex01/GatherTests.cs", "public class GatherTests { [Fact] public void Every_fetch_starts() {} }\n");
+        kata.Write("tests/NegativeControls/01-async-gather/two/Code.cs", "// Mistake: awaits each\n// Caught by: Every_fetch_starts\nclass Wrong {}\n");
+        var control = kata.Repository.Controls(ControlKind.Negative).Single(c => c.Name == "two" && c.Exercise.Id == "01-async-gather");
+        TestOutcome Failed(string method) => new("ConcurrencyKata.Tests.Ex01.GatherTests", method, Outcome.Failed, "", "", TimeSpan.Zero);
+
+        CiPipeline.NotCaughtWhereDeclared(control, [Failed("Every_fetch_starts")]).Should().BeEmpty();
+        CiPipeline.NotCaughtWhereDeclared(control, [Failed("Something_else")]).Should().Contain("let it through").And.Contain("every fetch starts");
+    }
+
+    [Fact]
     public void An_exercise_with_one_negative_control_fails_naming_it()
     {
         using var kata = Complete();

@@ -92,7 +92,7 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console, 
             var hung = Grading.HungIn(run, control.Exercise) || (run.WasAborted && rejectedBy.Count == 0);
             var detail = hung
                 ? "hung (the test host was stopped)"
-                : rejectedBy.Count > 0 ? $"rejected by: {string.Join("; ", rejectedBy.Select(r => r.Check))}" : "";
+                : rejectedBy.Count > 0 ? $"rejected by: {string.Join("; ", rejectedBy.Select(r => r.Check))}{NotCaughtWhereDeclared(control, rejectedBy)}" : "";
             Check(rejectedBy.Count > 0 || hung, $"{control.ShortName} ({control.Summary}) {detail} [{took.Elapsed.TotalSeconds:0.0} s]",
                 "every check passes: the judge cannot tell this known-wrong implementation from a right one");
         }
@@ -135,8 +135,14 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console, 
             Check(false, control.ShortName, "does not compile: " + string.Join("; ", build.Errors.Take(3)));
             return null;
         }
-        return untilRejected ? judge.TestUntilRejected(variant, control.Exercise) : judge.TestAlternative(variant, control.Exercise);
+        return untilRejected ? judge.TestUntilRejected(variant, control.Exercise, control.CaughtBy) : judge.TestAlternative(variant, control.Exercise);
     }
+
+    /// <summary>A note when a control declares the checks meant to catch it and another one did: those let it through this time.</summary>
+    internal static string NotCaughtWhereDeclared(Control control, IReadOnlyList<TestOutcome> rejectedBy)
+        => control.CaughtBy.Count == 0 || rejectedBy.Any(r => control.CaughtBy.Contains(r.MethodName))
+            ? ""
+            : $" (its \"Caught by\" check let it through: {string.Join(", ", control.CaughtBy.Select(TestOutcome.Humanize))})";
 
     /// <summary>
     /// The processes track starts worker processes: none may outlive the checks. A test host killed

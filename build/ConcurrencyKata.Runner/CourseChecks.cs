@@ -67,6 +67,12 @@ public static partial class CourseChecks
                 problems.Add(new CourseCheck(false, $"{control.Key}: says what it is ({Control.MarkerOf(control.Kind)} ...)",
                     $"none of its files has a line starting with {Control.MarkerOf(control.Kind)}"));
             }
+            var unknown = control.CaughtBy.Where(m => !DeclaresTestMethod(repository, exercise, m)).ToList();
+            if (unknown.Count > 0)
+            {
+                problems.Add(new CourseCheck(false, $"{control.Key}: its {Control.CaughtByMarker} names test methods of {id}",
+                    $"no test method named {string.Join(", ", unknown)} in {repository.Relative(TestsDirectoryOf(repository, exercise))}/"));
+            }
             var foreign = control.Files.Except(exercise.Files).ToList();
             if (control.Files.Count == 0 || foreign.Count > 0)
             {
@@ -82,6 +88,17 @@ public static partial class CourseChecks
         {
             yield return problem;
         }
+    }
+
+    /// <summary>Where an exercise's checks live: the judge's folder named after the last part of its test namespace (Ex13).</summary>
+    private static string TestsDirectoryOf(KataRepository repository, Exercise exercise)
+        => Path.Combine(Path.GetDirectoryName(repository.JudgeProject)!, exercise.TestNamespace.Split('.')[^1]);
+
+    private static bool DeclaresTestMethod(KataRepository repository, Exercise exercise, string method)
+    {
+        var dir = TestsDirectoryOf(repository, exercise);
+        var declaration = new Regex($@"\b(void|Task)\s+{Regex.Escape(method)}\s*\(");
+        return Directory.Exists(dir) && KataRepository.SourceFilesUnder(dir).Any(f => declaration.IsMatch(File.ReadAllText(Path.Combine(dir, f))));
     }
 
     /// <summary>Controls in a folder that no manifest entry declares (a renamed exercise, a typo) would never run.</summary>

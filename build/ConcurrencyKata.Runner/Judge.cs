@@ -174,19 +174,21 @@ public sealed class Judge(KataRepository repository, bool strict = false)
     /// show that a negative control (or a stub) is rejected, without sitting through every other
     /// check's timeout. The outcome names the failing check.
     /// </summary>
-    public TestRun TestUntilRejected(Variant variant, Exercise exercise) => TestInOwnHost(variant, [exercise], stopAtFirstFailure: true, ControlRunTimeout);
+    /// <param name="first">Test methods to run before the others (a control's "Caught by"): the rest follow, quickest first.</param>
+    public TestRun TestUntilRejected(Variant variant, Exercise exercise, IReadOnlyList<string>? first = null)
+        => TestInOwnHost(variant, [exercise], stopAtFirstFailure: true, ControlRunTimeout, first ?? []);
 
     /// <summary>
     /// Runs the checks of <paramref name="exercise"/> against an alternative solution: every one
     /// must pass. Like <see cref="TestUntilRejected"/>, bounded by one timeout for the whole run.
     /// </summary>
-    public TestRun TestAlternative(Variant variant, Exercise exercise) => TestInOwnHost(variant, [exercise], stopAtFirstFailure: false, ControlRunTimeout);
+    public TestRun TestAlternative(Variant variant, Exercise exercise) => TestInOwnHost(variant, [exercise], stopAtFirstFailure: false, ControlRunTimeout, []);
 
     /// <summary>A control's or alternative's run covers one exercise, whose checks take seconds. A run that times out counts as hung: a rejection for a control, a failure for an alternative.</summary>
     private static readonly TimeSpan ControlRunTimeout = TimeSpan.FromSeconds(90);
 
     private TestRun TestOnce(Variant variant, IReadOnlyCollection<Exercise>? only)
-        => TestInOwnHost(variant, only ?? [], stopAtFirstFailure: false, RunTimeout);
+        => TestInOwnHost(variant, only ?? [], stopAtFirstFailure: false, RunTimeout, []);
 
     /// <summary>
     /// Runs the judge's checks (those of <paramref name="only"/>, or all) in the judge's own host:
@@ -196,7 +198,7 @@ public sealed class Judge(KataRepository repository, bool strict = false)
     /// longer than <see cref="HangTimeout"/>, so a run that hangs, times out or crashes still
     /// names the check that was running.
     /// </summary>
-    private TestRun TestInOwnHost(Variant variant, IReadOnlyCollection<Exercise> only, bool stopAtFirstFailure, TimeSpan timeout)
+    private TestRun TestInOwnHost(Variant variant, IReadOnlyCollection<Exercise> only, bool stopAtFirstFailure, TimeSpan timeout, IReadOnlyList<string> first)
     {
         var resultsFile = ResultsFile(variant);
         Directory.CreateDirectory(Path.GetDirectoryName(resultsFile)!);
@@ -214,6 +216,10 @@ public sealed class Judge(KataRepository repository, bool strict = false)
             if (variant != Variant.Solutions && File.Exists(reference))
             {
                 args.AddRange(["--order-by", reference]);
+            }
+            foreach (var method in first)
+            {
+                args.AddRange(["--first", method]);
             }
         }
         var result = ProcessRunner.Run("dotnet", args, repository.Root, timeout, SnapshotsAreFixed);

@@ -32,6 +32,15 @@ public enum ControlKind
 /// </summary>
 public sealed record Control(ControlKind Kind, Exercise Exercise, string Name, string Summary, IReadOnlyList<string> Files)
 {
+    /// <summary>
+    /// A negative control's "// Caught by:" line: the test method(s) of its exercise meant to reject
+    /// it, comma-separated. ci runs them first, so the control is rejected without sitting through
+    /// the checks before them; should they pass, every other check still runs.
+    /// </summary>
+    public const string CaughtByMarker = "// Caught by:";
+
+    public IReadOnlyList<string> CaughtBy { get; init; } = [];
+
     /// <summary>The summary of a control whose files have no "// Mistake:" / "// Approach:" line.</summary>
     public const string NoSummary = "";
 
@@ -120,7 +129,10 @@ public sealed class KataRepository
             }
             foreach (var controlDir in System.IO.Directory.GetDirectories(dir).Order(StringComparer.Ordinal))
             {
-                controls.Add(new Control(kind, exercise, Path.GetFileName(controlDir), ReadSummary(controlDir, Control.MarkerOf(kind)), SourceFilesUnder(controlDir)));
+                controls.Add(new Control(kind, exercise, Path.GetFileName(controlDir), ReadSummary(controlDir, Control.MarkerOf(kind)), SourceFilesUnder(controlDir))
+                {
+                    CaughtBy = ReadSummary(controlDir, Control.CaughtByMarker).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                });
             }
         }
         return controls;
@@ -138,6 +150,7 @@ public sealed class KataRepository
 
     public string Relative(string path) => Path.GetRelativePath(Root, path).Replace('\\', '/');
 
+    /// <summary>The rest of the first line in the control's files that starts with <paramref name="marker"/>; <see cref="Control.NoSummary"/> if none does.</summary>
     private static string ReadSummary(string controlDir, string marker)
     {
         foreach (var file in SourceFilesUnder(controlDir))

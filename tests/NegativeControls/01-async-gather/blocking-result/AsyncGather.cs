@@ -1,4 +1,5 @@
 // Mistake: gives every fetch a thread of its own that blocks on .Result (starves the thread pool).
+// Caught by: The_callers_token_reaches_every_fetch
 namespace ConcurrencyKata;
 
 public static class AsyncGather

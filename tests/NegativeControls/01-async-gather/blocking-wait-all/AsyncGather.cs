@@ -1,4 +1,5 @@
 // Mistake: starts every fetch, then blocks the caller's thread in Task.WaitAll before returning.
+// Caught by: FetchAllAsync_returns_a_pending_task_instead_of_blocking_its_caller
 namespace ConcurrencyKata;
 
 public static class AsyncGather

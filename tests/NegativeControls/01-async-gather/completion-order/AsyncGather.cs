@@ -1,4 +1,5 @@
 // Mistake: starts every fetch at once but collects the values in the order they arrive.
+// Caught by: Every_fetch_is_started_before_any_is_awaited
 namespace ConcurrencyKata;
 
 public static class AsyncGather

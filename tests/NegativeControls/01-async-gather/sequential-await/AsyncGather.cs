@@ -1,4 +1,5 @@
 // Mistake: awaits each fetch before starting the next one; correct values, no overlap at all.
+// Caught by: Every_fetch_is_started_before_any_is_awaited
 namespace ConcurrencyKata;
 
 public static class AsyncGather

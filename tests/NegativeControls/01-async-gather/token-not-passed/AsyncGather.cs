@@ -1,4 +1,5 @@
 // Mistake: starts every fetch at once, but gives them CancellationToken.None instead of the caller's token: the caller cannot stop them.
+// Caught by: The_callers_token_reaches_every_fetch
 namespace ConcurrencyKata;
 
 public static class AsyncGather

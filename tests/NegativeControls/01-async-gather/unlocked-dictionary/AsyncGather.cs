@@ -1,4 +1,5 @@
 // Mistake: starts every fetch at once, but each continuation writes its value into one Dictionary shared without a lock.
+// Caught by: Fetches_that_answer_at_the_same_instant_on_several_threads_lose_nothing
 namespace ConcurrencyKata;
 
 public static class AsyncGather

@@ -1,4 +1,5 @@
 // Mistake: fetches in fixed batches of maxConcurrency, each batch waiting for its slowest member.
+// Caught by: When_one_fetch_finishes_the_next_starts_at_once_without_waiting_for_the_others
 namespace ConcurrencyKata;
 
 public static class BoundedGather

@@ -1,4 +1,5 @@
 // Mistake: stops the workers on cancellation but then returns the half-empty array (nulls) instead of throwing OperationCanceledException.
+// Caught by: A_token_cancelled_before_the_call_gives_OperationCanceledException_not_empty_values
 using System.Runtime.ExceptionServices;
 
 namespace ConcurrencyKata;

@@ -1,4 +1,5 @@
 // Mistake: stops the workers after a failure with a token of its own, but never links it to the caller's: the caller cannot cancel.
+// Caught by: A_token_cancelled_before_the_call_gives_OperationCanceledException_not_empty_values
 using System.Runtime.ExceptionServices;
 
 namespace ConcurrencyKata;

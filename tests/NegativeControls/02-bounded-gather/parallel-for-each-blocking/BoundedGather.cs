@@ -1,4 +1,5 @@
 // Mistake: Parallel.ForEach with MaxDegreeOfParallelism on a pool thread, each fetch read with .GetAwaiter().GetResult(): right values and limits, but a blocked thread per slot.
+// Caught by: No_thread_is_held_while_the_fetches_in_flight_wait
 using System.Runtime.ExceptionServices;
 
 namespace ConcurrencyKata;

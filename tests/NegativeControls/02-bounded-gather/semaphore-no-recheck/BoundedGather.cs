@@ -1,4 +1,5 @@
 // Mistake: SemaphoreSlim throttling that releases the slot before cancelling, and never re-checks after acquiring.
+// Caught by: After_a_failure_no_new_fetch_starts_and_the_failure_surfaces_as_itself
 namespace ConcurrencyKata;
 
 public static class BoundedGather

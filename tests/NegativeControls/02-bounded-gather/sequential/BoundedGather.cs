@@ -1,4 +1,5 @@
 // Mistake: one fetch at a time, whatever the limit.
+// Caught by: Exactly_maxConcurrency_fetches_are_in_flight_never_more
 namespace ConcurrencyKata;
 
 public static class BoundedGather

@@ -1,4 +1,5 @@
 // Mistake: workers share a plain int index (`next++`), a data race once continuations resume on several threads at once.
+// Caught by: Fetches_that_answer_at_the_same_instant_on_several_threads_lose_nothing
 namespace ConcurrencyKata;
 
 public static class BoundedGather

@@ -1,4 +1,5 @@
 // Mistake: splits the keys into maxConcurrency fixed slices, one worker per slice: the window starts full, but a slow fetch holds back every key of its slice.
+// Caught by: A_fetch_that_never_answers_does_not_hold_back_the_keys_behind_it
 namespace ConcurrencyKata;
 
 public static class BoundedGather

@@ -1,4 +1,5 @@
 // Mistake: ignores the limit and starts every fetch at once.
+// Caught by: After_a_failure_no_new_fetch_starts_and_the_failure_surfaces_as_itself
 namespace ConcurrencyKata;
 
 public static class BoundedGather

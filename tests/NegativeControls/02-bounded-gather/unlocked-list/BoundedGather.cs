@@ -1,4 +1,5 @@
 // Mistake: throttles with SemaphoreSlim correctly, but collects (index, value) pairs in a List<T> shared by every fetch, without a lock.
+// Caught by: Fetches_that_answer_at_the_same_instant_on_several_threads_lose_nothing
 namespace ConcurrencyKata;
 
 public static class BoundedGather

@@ -1,4 +1,5 @@
 // Mistake: returns whatever finishes first, so an early failure beats a later success.
+// Caught by: When_every_mirror_fails_the_caller_gets_every_failure
 namespace ConcurrencyKata;
 
 public static class FirstResponse

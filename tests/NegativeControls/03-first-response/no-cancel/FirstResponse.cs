@@ -1,4 +1,5 @@
 // Mistake: finds the first success correctly but never cancels the fetches it no longer needs.
+// Caught by: The_first_answer_wins_at_once_and_every_other_fetch_is_cancelled
 namespace ConcurrencyKata;
 
 public static class FirstResponse

@@ -1,4 +1,5 @@
 // Mistake: tries the mirrors one after another, moving on only when one fails.
+// Caught by: The_first_answer_wins_at_once_and_every_other_fetch_is_cancelled
 namespace ConcurrencyKata;
 
 public static class FirstResponse

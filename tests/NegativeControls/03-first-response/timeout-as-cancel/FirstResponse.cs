@@ -1,4 +1,5 @@
 // Mistake: implements the timeout with CancelAfter and lets the cancellation escape, so a timeout looks like the caller cancelling.
+// Caught by: A_timeout_gives_TimeoutException_and_cancels_every_fetch
 namespace ConcurrencyKata;
 
 public static class FirstResponse

@@ -1,4 +1,5 @@
 // Mistake: a TaskCompletionSource set by the first success, but the failures go into a List and a plain countdown (`--left`) that continuations update at the same time.
+// Caught by: Mirrors_that_fail_at_the_same_instant_give_every_failure
 namespace ConcurrencyKata;
 
 public static class FirstResponse

@@ -1,4 +1,5 @@
 // Mistake: moves the work to Task.Run but then blocks the caller on its .Result.
+// Caught by: When_the_caller_cancels_every_request_is_cancelled_and_the_report_ends
 namespace ConcurrencyKata;
 
 public static class ChecksumReport

@@ -1,4 +1,5 @@
 // Mistake: blocks on .Result of an async method whose continuation needs the blocked loop thread: a deadlock.
+// Caught by: When_the_caller_cancels_every_request_is_cancelled_and_the_report_ends
 namespace ConcurrencyKata;
 
 public static class ChecksumReport

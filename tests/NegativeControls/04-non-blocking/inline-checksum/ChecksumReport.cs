@@ -1,4 +1,5 @@
 // Mistake: awaits all fetches together, then computes every checksum on the caller's (the loop's) thread.
+// Caught by: No_checksum_is_computed_on_the_event_loop_thread
 namespace ConcurrencyKata;
 
 public static class ChecksumReport

@@ -1,4 +1,5 @@
 // Mistake: never blocks, but fetches one document at a time.
+// Caught by: The_fetches_overlap
 namespace ConcurrencyKata;
 
 public static class ChecksumReport

@@ -1,4 +1,5 @@
 // Mistake: gives every document a pool thread of its own that blocks on .Result until the document arrives, then computes there.
+// Caught by: When_the_caller_cancels_every_request_is_cancelled_and_the_report_ends
 namespace ConcurrencyKata;
 
 public static class ChecksumReport

@@ -1,4 +1,5 @@
 // Mistake: non-blocking and right, but the fetches never get the caller's token: cancelling the report leaves every request running.
+// Caught by: When_the_caller_cancels_every_request_is_cancelled_and_the_report_ends
 namespace ConcurrencyKata;
 
 public static class ChecksumReport

@@ -1,4 +1,5 @@
 // Mistake: starts every fetch, then blocks the loop in Task.WaitAll before offloading the checksums.
+// Caught by: BuildAsync_returns_a_pending_task_at_once
 namespace ConcurrencyKata;
 
 public static class ChecksumReport

@@ -1,4 +1,5 @@
 // Mistake: a correct loop that spins on TryDequeue while idle, keeping a core busy.
+// Caught by: An_idle_loop_sleeps_no_cpu_and_no_polling
 using System.Collections.Concurrent;
 
 namespace ConcurrencyKata;

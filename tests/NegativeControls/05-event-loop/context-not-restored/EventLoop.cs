@@ -1,4 +1,5 @@
 // Mistake: a correct loop that leaves its own SynchronizationContext installed on the caller's thread.
+// Caught by: Run_restores_the_previous_context_and_can_be_called_again
 using System.Collections.Concurrent;
 
 namespace ConcurrencyKata;

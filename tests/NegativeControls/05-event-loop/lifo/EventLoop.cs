@@ -1,4 +1,5 @@
 // Mistake: keeps posted callbacks on a stack, so the most recent runs first and turns come out of order.
+// Caught by: Two_coroutines_that_yield_in_turn_interleave_step_by_step
 using System.Collections.Concurrent;
 
 namespace ConcurrencyKata;

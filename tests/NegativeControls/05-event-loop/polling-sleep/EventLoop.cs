@@ -1,4 +1,5 @@
 // Mistake: a loop that polls its queue with a short Thread.Sleep while idle: little CPU, but it wakes every few milliseconds and delays every callback.
+// Caught by: An_idle_loop_sleeps_no_cpu_and_no_polling
 using System.Collections.Concurrent;
 
 namespace ConcurrencyKata;

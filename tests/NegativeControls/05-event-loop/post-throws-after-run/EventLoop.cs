@@ -1,4 +1,5 @@
 // Mistake: a correct loop whose Post throws once Run has returned (the queue is completed and disposed): a late continuation kills the process.
+// Caught by: A_continuation_that_arrives_after_Run_has_returned_does_not_throw
 using System.Collections.Concurrent;
 
 namespace ConcurrencyKata;

@@ -1,4 +1,5 @@
 // Mistake: a correct blocking loop that puts the caller's context back only when main succeeds: an exception from main leaves the loop's context installed.
+// Caught by: Run_restores_the_previous_context_and_can_be_called_again
 using System.Collections.Concurrent;
 
 namespace ConcurrencyKata;

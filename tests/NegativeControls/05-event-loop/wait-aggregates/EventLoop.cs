@@ -1,4 +1,5 @@
 // Mistake: a correct loop that ends with task.Result, so main's exception arrives wrapped in an AggregateException.
+// Caught by: The_exception_of_main_comes_out_of_Run_as_itself
 using System.Collections.Concurrent;
 
 namespace ConcurrencyKata;

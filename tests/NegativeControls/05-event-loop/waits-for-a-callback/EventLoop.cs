@@ -1,4 +1,5 @@
 // Mistake: a blocking queue, but the loop checks whether main is done only after running a callback: when main's task is completed by another thread and nothing is posted, it sleeps forever.
+// Caught by: Run_restores_the_previous_context_and_can_be_called_again
 using System.Collections.Concurrent;
 
 namespace ConcurrencyKata;

@@ -1,4 +1,5 @@
 // Mistake: a correct bounded, ordered pipeline whose consumers are threads that block on each call's result (Task.Run around a synchronous loop): a thread held per consumer.
+// Caught by: No_thread_is_held_while_the_calls_in_progress_wait
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 

@@ -1,4 +1,5 @@
 // Mistake: sizes the channel `capacity + 1` "to leave room for the producer's item", so the buffer holds one more than asked.
+// Caught by: The_source_is_read_no_further_ahead_than_the_buffer_and_the_stages_can_hold
 using System.Threading.Channels;
 
 namespace ConcurrencyKata;

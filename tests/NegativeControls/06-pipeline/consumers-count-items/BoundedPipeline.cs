@@ -1,4 +1,5 @@
 // Mistake: the consumers number the items themselves as they take them, with a plain shared counter (`taken++`): a data race that misplaces outputs.
+// Caught by: Calls_that_answer_at_the_same_instant_on_several_threads_lose_no_output
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 

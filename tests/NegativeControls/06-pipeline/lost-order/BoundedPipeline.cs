@@ -1,4 +1,5 @@
 // Mistake: a correct bounded pipeline that collects outputs in the order the calls finish.
+// Caught by: Outputs_come_back_in_source_order
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 

@@ -1,4 +1,5 @@
 // Mistake: a correct bounded, ordered pipeline that, after a failure, waits for the calls in flight instead of cancelling them.
+// Caught by: A_failing_call_fails_the_run_stops_the_source_and_cancels_the_calls_in_flight
 using System.Threading.Channels;
 
 namespace ConcurrencyKata;

@@ -1,4 +1,5 @@
 // Mistake: bounded and ordered, but processes one item at a time whatever `consumers` says.
+// Caught by: Exactly_consumers_calls_run_at_once_never_more
 namespace ConcurrencyKata;
 
 public static class BoundedPipeline

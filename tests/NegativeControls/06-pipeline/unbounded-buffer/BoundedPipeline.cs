@@ -1,4 +1,5 @@
 // Mistake: reads the whole source into memory first, then processes it: no backpressure at all.
+// Caught by: A_failing_call_fails_the_run_stops_the_source_and_cancels_the_calls_in_flight
 namespace ConcurrencyKata;
 
 public static class BoundedPipeline

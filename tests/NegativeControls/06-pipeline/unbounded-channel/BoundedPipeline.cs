@@ -1,4 +1,5 @@
 // Mistake: the textbook channel pipeline, but on an unbounded channel: the producer reads as far ahead as it likes.
+// Caught by: A_failing_call_fails_the_run_stops_the_source_and_cancels_the_calls_in_flight
 using System.Threading.Channels;
 
 namespace ConcurrencyKata;

@@ -1,4 +1,5 @@
 // Mistake: a correct bounded pipeline whose consumers, on several threads at once, write their outputs into one SortedDictionary without a lock.
+// Caught by: Calls_that_answer_at_the_same_instant_on_several_threads_lose_no_output
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 

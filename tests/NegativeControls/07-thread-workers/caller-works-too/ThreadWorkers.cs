@@ -1,4 +1,5 @@
 // Mistake: "saves a thread" by making the calling thread one of the workers (workerCount - 1 new threads): the caller does work instead of only waiting, and with one worker no thread is started at all.
+// Caught by: Arguments_are_checked_and_no_items_give_an_empty_list
 using System.Collections.Concurrent;
 
 namespace ConcurrencyKata;

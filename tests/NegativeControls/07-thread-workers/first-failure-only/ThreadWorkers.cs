@@ -1,4 +1,5 @@
 // Mistake: attempts every item, but rethrows only the first item's exception (as itself): the other failures are lost.
+// Caught by: A_failing_item_does_not_stop_the_others_and_every_failure_is_reported
 using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
 

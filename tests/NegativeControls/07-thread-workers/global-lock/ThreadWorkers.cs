@@ -1,4 +1,5 @@
 // Mistake: "to be safe" holds one lock around the whole loop body, the work included: the workers take turns, concurrent but never parallel.
+// Caught by: One_stuck_item_does_not_hold_back_the_others
 namespace ConcurrencyKata;
 
 public static class ThreadWorkers

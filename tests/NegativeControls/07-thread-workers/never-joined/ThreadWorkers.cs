@@ -1,4 +1,5 @@
 // Mistake: workers wait on a BlockingCollection that is never completed, and Run returns once a countdown says every item is done: the results are right, but every worker thread is left behind, blocked forever.
+// Caught by: A_failing_item_does_not_stop_the_others_and_every_failure_is_reported
 using System.Collections.Concurrent;
 
 namespace ConcurrencyKata;

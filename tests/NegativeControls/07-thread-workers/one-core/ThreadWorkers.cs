@@ -1,4 +1,5 @@
 // Mistake: confines every worker thread to the same one CPU (as a process limited to one core, or CPython's GIL, would): every check of overlap passes, but the workers never compute at the same instant.
+// Caught by: Cpu_bound_items_run_in_parallel_on_several_cores
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 

@@ -1,4 +1,5 @@
 // Mistake: the caller waits for the workers by polling `IsAlive` with Thread.Sleep(1): it ends up right, but wakes hundreds of times a second for nothing.
+// Caught by: The_calling_thread_only_waits
 using System.Collections.Concurrent;
 
 namespace ConcurrencyKata;

@@ -1,4 +1,5 @@
 // Mistake: the workers share a plain int index and take items with `next++`: two workers can read the same value, so an item runs twice and another never.
+// Caught by: Items_taken_at_the_same_instant_are_each_run_exactly_once
 using System.Collections.Concurrent;
 
 namespace ConcurrencyKata;

@@ -1,4 +1,5 @@
 // Mistake: splits the items into workerCount equal slices up front, one slice per thread: while one worker is stuck on a long item, the rest of its slice waits and the other workers sit idle.
+// Caught by: One_stuck_item_does_not_hold_back_the_others
 using System.Collections.Concurrent;
 
 namespace ConcurrencyKata;

@@ -1,4 +1,5 @@
 // Mistake: runs the workers as Task.Run tasks on the thread pool and waits with Task.WaitAll: right results, but borrowed pool threads, not threads of its own.
+// Caught by: Workers_are_threads_of_its_own_and_all_of_them_work_at_the_same_time
 using System.Collections.Concurrent;
 
 namespace ConcurrencyKata;

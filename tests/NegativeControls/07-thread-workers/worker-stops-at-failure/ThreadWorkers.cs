@@ -1,4 +1,5 @@
 // Mistake: a worker that catches an item's exception remembers it and stops taking items: with one worker, every item after the first failure is never attempted.
+// Caught by: A_failing_item_does_not_stop_the_others_and_every_failure_is_reported
 using System.Collections.Concurrent;
 
 namespace ConcurrencyKata;

@@ -1,4 +1,5 @@
 // Mistake: TryWithdraw checks the balance under the lock and withdraws under the lock again, letting go in between: two withdrawals both pass the check and overdraw.
+// Caught by: Withdrawals_at_the_same_instant_never_overdraw
 namespace ConcurrencyKata;
 
 /// <summary>Exercise 08: an account that many threads use at once. Read README.md in this folder first.</summary>

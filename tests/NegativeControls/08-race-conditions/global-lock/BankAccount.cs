@@ -1,4 +1,5 @@
 // Mistake: one static lock around every operation on every account: correct, but a transfer between C and D waits for one between A and B.
+// Caught by: Transfers_between_different_pairs_of_accounts_run_at_the_same_time
 namespace ConcurrencyKata;
 
 public sealed class BankAccount

@@ -1,4 +1,5 @@
 // Mistake: one static SemaphoreSlim(1, 1) for the whole bank, taken by every operation: the same serialisation as one global lock, with another primitive.
+// Caught by: Transfers_between_different_pairs_of_accounts_run_at_the_same_time
 namespace ConcurrencyKata;
 
 public sealed class BankAccount

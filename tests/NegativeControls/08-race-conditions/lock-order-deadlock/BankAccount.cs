@@ -1,4 +1,5 @@
 // Mistake: Transfer locks `from` and then `to`: Transfer(A, B) and Transfer(B, A) at once each hold the lock the other waits for (a lock-order deadlock).
+// Caught by: Transfers_A_to_B_and_B_to_A_at_the_same_time_never_deadlock
 namespace ConcurrencyKata;
 
 /// <summary>Exercise 08: an account that many threads use at once. Read README.md in this folder first.</summary>

@@ -1,4 +1,5 @@
 // Mistake: Deposit locks the read and the write of the balance separately; another deposit between the two is overwritten (a lost update, every access locked).
+// Caught by: Deposits_from_threads_started_together_all_count
 namespace ConcurrencyKata;
 
 /// <summary>Exercise 08: an account that many threads use at once. Read README.md in this folder first.</summary>

@@ -1,4 +1,5 @@
 // Mistake: Deposit does not reject an amount of zero or less, so a negative deposit withdraws without any balance check.
+// Caught by: Amounts_of_zero_or_less_are_rejected_and_change_nothing
 namespace ConcurrencyKata;
 
 /// <summary>Exercise 08: an account that many threads use at once. Read README.md in this folder first.</summary>

@@ -1,4 +1,5 @@
 // Mistake: a SemaphoreSlim(1, 1) per account, taken in order, but Transfer(a, a, x) takes the same one twice: a non-reentrant lock waits for itself forever.
+// Caught by: A_transfer_from_an_account_to_itself_changes_nothing_and_never_deadlocks
 namespace ConcurrencyKata;
 
 public sealed class BankAccount

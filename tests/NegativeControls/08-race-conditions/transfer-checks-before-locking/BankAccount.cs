@@ -1,4 +1,5 @@
 // Mistake: Transfer checks that `from` covers the amount before taking the locks, then moves it under them without checking again: two transfers both pass and overdraw.
+// Caught by: Money_is_conserved_across_transfers_in_both_directions
 namespace ConcurrencyKata;
 
 /// <summary>Exercise 08: an account that many threads use at once. Read README.md in this folder first.</summary>

@@ -1,4 +1,5 @@
 // Mistake: Transfer takes the second lock with Monitor.TryEnter and returns false when it is busy: no deadlock, but a transfer the balance covers is refused.
+// Caught by: Transfers_A_to_B_and_B_to_A_at_the_same_time_never_deadlock
 namespace ConcurrencyKata;
 
 public sealed class BankAccount

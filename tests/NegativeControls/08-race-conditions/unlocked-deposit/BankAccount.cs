@@ -1,4 +1,5 @@
 // Mistake: Deposit adds to the balance without the lock (`_balance += amount`): a read-modify-write two threads interleave, losing deposits.
+// Caught by: Deposits_from_threads_started_together_all_count
 namespace ConcurrencyKata;
 
 /// <summary>Exercise 08: an account that many threads use at once. Read README.md in this folder first.</summary>

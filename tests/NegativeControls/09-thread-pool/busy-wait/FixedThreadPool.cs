@@ -1,4 +1,5 @@
 // Mistake: an idle thread spins on ConcurrentQueue.TryDequeue: work starts at once, but each idle thread keeps a core busy doing nothing.
+// Caught by: An_idle_pool_uses_no_cpu
 using System.Collections.Concurrent;
 
 namespace ConcurrencyKata;

@@ -1,4 +1,5 @@
 // Mistake: the work goes to the .NET thread pool (Task.Run), throttled by a SemaphoreSlim to threadCount at a time: the limit holds, but the threads are the shared pool's, not a pool of its own.
+// Caught by: A_blocking_continuation_of_a_returned_task_does_not_hold_a_pool_thread
 namespace ConcurrencyKata;
 
 #pragma warning disable VSTHRD200 // the names are the exercise's API

@@ -1,4 +1,5 @@
 // Mistake: the pool's threads are foreground threads: a program that forgets to shut its pool down never exits, its threads asleep waiting for work.
+// Caught by: Pool_threads_are_background_threads_so_a_forgotten_pool_does_not_keep_the_process_alive
 namespace ConcurrencyKata;
 
 #pragma warning disable VSTHRD200 // the names are the exercise's API: Submit returns a task, as ExecutorService.submit returns a future

@@ -1,4 +1,5 @@
 // Mistake: the TaskCompletionSource is created without RunContinuationsAsynchronously, so the code after `await pool.Submit(...)` runs inline on the pool's thread, and holds it for as long as that code runs.
+// Caught by: A_blocking_continuation_of_a_returned_task_does_not_hold_a_pool_thread
 namespace ConcurrencyKata;
 
 #pragma warning disable VSTHRD200 // the names are the exercise's API: Submit returns a task, as ExecutorService.submit returns a future

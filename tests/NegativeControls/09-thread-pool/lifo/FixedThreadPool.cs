@@ -1,4 +1,5 @@
 // Mistake: a Stack<T> instead of a queue: the newest item runs first, so with one thread the work runs in reverse order.
+// Caught by: With_one_thread_the_work_runs_in_the_order_it_was_submitted
 namespace ConcurrencyKata;
 
 #pragma warning disable VSTHRD200 // the names are the exercise's API: Submit returns a task, as ExecutorService.submit returns a future

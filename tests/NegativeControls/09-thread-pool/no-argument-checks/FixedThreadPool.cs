@@ -1,4 +1,5 @@
 // Mistake: no argument checks: a pool of 0 threads is created (and never runs anything), and null work is queued and fails later, on a pool thread, with a NullReferenceException.
+// Caught by: Out_of_range_thread_counts_and_null_work_are_rejected
 namespace ConcurrencyKata;
 
 #pragma warning disable VSTHRD200 // the names are the exercise's API: Submit returns a task, as ExecutorService.submit returns a future

@@ -1,4 +1,5 @@
 // Mistake: Submit queues the job but signals nobody; an idle thread finds it only when its timed wait (Monitor.Wait(lock, 20)) runs out: every job on an idle pool waits about 10 ms, and idle threads wake 50 times a second.
+// Caught by: Work_submitted_to_an_idle_pool_starts_promptly
 namespace ConcurrencyKata;
 
 #pragma warning disable VSTHRD200 // the names are the exercise's API: Submit returns a task, as ExecutorService.submit returns a future

@@ -1,4 +1,5 @@
 // Mistake: an idle thread polls its queue with Thread.Sleep(1) between looks: little CPU, but it wakes about a thousand times a second for nothing, and work that arrives waits for the end of the nap.
+// Caught by: An_idle_pool_does_not_wake_up_to_poll
 using System.Collections.Concurrent;
 
 namespace ConcurrencyKata;

@@ -1,4 +1,5 @@
 // Mistake: an idle thread waits with a timeout (Monitor.Wait(lock, 50)) and re-checks: Submit still wakes it at once, but with nothing to do it wakes 20 times a second, for nothing.
+// Caught by: An_idle_pool_does_not_wake_up_to_poll
 namespace ConcurrencyKata;
 
 #pragma warning disable VSTHRD200 // the names are the exercise's API: Submit returns a task, as ExecutorService.submit returns a future

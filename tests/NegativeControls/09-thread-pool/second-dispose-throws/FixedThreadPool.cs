@@ -1,4 +1,5 @@
 // Mistake: Dispose shuts down and then disposes the BlockingCollection; a second Dispose (a `using` after an explicit Dispose) calls CompleteAdding on the disposed collection and throws ObjectDisposedException.
+// Caught by: Shutdown_twice_and_Dispose_after_it_are_harmless
 using System.Collections.Concurrent;
 
 namespace ConcurrencyKata;

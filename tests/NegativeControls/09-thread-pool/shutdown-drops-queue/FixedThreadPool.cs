@@ -1,4 +1,5 @@
 // Mistake: a thread leaves its loop as soon as the pool shuts down, even with items still queued: their tasks never complete.
+// Caught by: Shutdown_lets_queued_work_finish_and_returns_only_when_every_pool_thread_has_ended
 namespace ConcurrencyKata;
 
 #pragma warning disable VSTHRD200 // the names are the exercise's API: Submit returns a task, as ExecutorService.submit returns a future

@@ -1,4 +1,5 @@
 // Mistake: Shutdown sets the flag and wakes the threads, but returns without joining them: the queued work is still running (or not even started) when it returns.
+// Caught by: Shutdown_lets_queued_work_finish_and_returns_only_when_every_pool_thread_has_ended
 namespace ConcurrencyKata;
 
 #pragma warning disable VSTHRD200 // the names are the exercise's API: Submit returns a task, as ExecutorService.submit returns a future

@@ -1,4 +1,5 @@
 // Mistake: the worker threads sleep properly on a BlockingCollection, but a separate dispatcher thread moves jobs to them by spinning on ConcurrentQueue.TryDequeue (with Thread.Yield): an idle pool keeps a core busy on a thread that runs no work.
+// Caught by: An_idle_pool_uses_no_cpu
 using System.Collections.Concurrent;
 
 namespace ConcurrencyKata;

@@ -1,4 +1,5 @@
 // Mistake: Submit never checks whether the pool has shut down: work submitted afterwards is queued where no thread will ever take it, and its task never completes.
+// Caught by: Submit_after_shutdown_is_rejected
 namespace ConcurrencyKata;
 
 #pragma warning disable VSTHRD200 // the names are the exercise's API: Submit returns a task, as ExecutorService.submit returns a future

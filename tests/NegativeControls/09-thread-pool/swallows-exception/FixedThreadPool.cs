@@ -1,4 +1,5 @@
 // Mistake: the worker catches a failing item's exception to stay alive, and only logs it: the item's task is never completed, so whoever awaits it waits forever.
+// Caught by: A_failing_job_faults_its_own_task_with_its_own_exception_and_the_pool_goes_on
 namespace ConcurrencyKata;
 
 #pragma warning disable VSTHRD200 // the names are the exercise's API: Submit returns a task, as ExecutorService.submit returns a future

@@ -1,4 +1,5 @@
 // Mistake: the try/catch wraps the whole worker loop instead of each item: the first exception faults its task correctly, then the thread leaves its loop and ends, and the pool has one thread fewer.
+// Caught by: A_failing_job_faults_its_own_task_with_its_own_exception_and_the_pool_goes_on
 namespace ConcurrencyKata;
 
 #pragma warning disable VSTHRD200 // the names are the exercise's API: Submit returns a task, as ExecutorService.submit returns a future

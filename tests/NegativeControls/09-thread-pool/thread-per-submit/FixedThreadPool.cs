@@ -1,4 +1,5 @@
 // Mistake: a new thread for every Submit: nothing is reused and nothing is bounded; threadCount is ignored, and every item in the queue is a thread of its own.
+// Caught by: Exactly_threadCount_threads_of_its_own_run_the_work_all_at_once
 namespace ConcurrencyKata;
 
 #pragma warning disable VSTHRD200 // the names are the exercise's API

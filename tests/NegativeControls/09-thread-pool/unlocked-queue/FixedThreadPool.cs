@@ -1,4 +1,5 @@
 // Mistake: Submit adds to the Queue<T> without taking the lock (it locks only to Pulse): submits from several threads at once corrupt the queue and lose items.
+// Caught by: Several_threads_submitting_at_the_same_instant_lose_nothing
 namespace ConcurrencyKata;
 
 #pragma warning disable VSTHRD200 // the names are the exercise's API: Submit returns a task, as ExecutorService.submit returns a future

@@ -1,4 +1,5 @@
 // Mistake: a thread runs its item while still holding the queue's lock, so the other threads cannot take work meanwhile: only one item ever runs at a time.
+// Caught by: Pool_threads_are_background_threads_so_a_forgotten_pool_does_not_keep_the_process_alive
 namespace ConcurrencyKata;
 
 #pragma warning disable VSTHRD200 // the names are the exercise's API: Submit returns a task, as ExecutorService.submit returns a future

@@ -1,4 +1,5 @@
 // Mistake: the job's exception is wrapped in another one "to add context": the task is faulted, but `await` throws the wrapper, and a caller's catch for the real exception misses it.
+// Caught by: A_failing_job_faults_its_own_task_with_its_own_exception_and_the_pool_goes_on
 namespace ConcurrencyKata;
 
 #pragma warning disable VSTHRD200 // the names are the exercise's API: Submit returns a task, as ExecutorService.submit returns a future

@@ -1,4 +1,5 @@
 // Mistake: a switch interval of zero or less is accepted (and then every tick hands over) instead of rejected.
+// Caught by: A_switch_interval_that_is_not_positive_is_rejected
 using System.Diagnostics;
 
 namespace ConcurrencyKata;

@@ -1,4 +1,5 @@
 // Mistake: Tick hands the lock on at every tick when someone waits, ignoring the switch interval: a switch per unit of work.
+// Caught by: The_holder_keeps_the_lock_for_the_switch_interval_before_handing_it_on
 using System.Diagnostics;
 
 namespace ConcurrencyKata;

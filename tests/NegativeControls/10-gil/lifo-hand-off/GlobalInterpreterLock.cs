@@ -1,4 +1,5 @@
 // Mistake: the lock is handed to the most recent waiter (a stack), so with three programs two take turns and the oldest waiter starves.
+// Caught by: Every_program_gets_the_lock_back_within_a_few_switch_intervals
 using System.Diagnostics;
 
 namespace ConcurrencyKata;

@@ -1,4 +1,5 @@
 // Mistake: Tick does nothing: the lock changes hands only when its holder blocks or ends, so CPU-bound programs run one after the other.
+// Caught by: The_holder_keeps_the_lock_for_the_switch_interval_before_handing_it_on
 using System.Diagnostics;
 
 namespace ConcurrencyKata;

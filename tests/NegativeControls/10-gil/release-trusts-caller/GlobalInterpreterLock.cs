@@ -1,4 +1,5 @@
 // Mistake: Release does not check that the caller holds the lock: any thread can free it for the next waiter while the holder computes on.
+// Caught by: Release_by_a_thread_that_does_not_hold_the_lock_throws
 using System.Diagnostics;
 
 namespace ConcurrencyKata;

@@ -1,4 +1,5 @@
 // Mistake: Release frees the lock but wakes nobody (only Tick pulses), so a waiter sleeps on through a blocking wait and past the end of the holder.
+// Caught by: The_holder_keeps_the_lock_for_the_switch_interval_before_handing_it_on
 using System.Diagnostics;
 
 namespace ConcurrencyKata;

@@ -1,4 +1,5 @@
 // Mistake: a fair ticket lock whose waiters spin (Thread.SpinWait in a loop) until their number comes up, instead of sleeping.
+// Caught by: A_waiting_thread_sleeps_instead_of_spinning
 using System.Diagnostics;
 
 namespace ConcurrencyKata;

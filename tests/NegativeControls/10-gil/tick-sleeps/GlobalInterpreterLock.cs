@@ -1,4 +1,5 @@
 // Mistake: every switch interval Tick releases, sleeps a millisecond "to give the others a chance" and re-acquires, even when nobody waits.
+// Caught by: Tick_with_nobody_waiting_keeps_the_lock_and_costs_nothing
 using System.Diagnostics;
 
 namespace ConcurrencyKata;

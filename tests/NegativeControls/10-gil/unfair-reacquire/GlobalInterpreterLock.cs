@@ -1,4 +1,5 @@
 // Mistake: Tick releases the lock and at once re-acquires it (Monitor.Exit then Monitor.Enter): the holder usually wins again before the waiter has woken up.
+// Caught by: Every_program_gets_the_lock_back_within_a_few_switch_intervals
 using System.Diagnostics;
 
 namespace ConcurrencyKata;

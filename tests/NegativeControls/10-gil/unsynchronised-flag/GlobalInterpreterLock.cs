@@ -1,4 +1,5 @@
 // Mistake: "is it free?" and "take it" are two separate steps on a plain bool: two threads woken together both see it free and both take it.
+// Caught by: Every_program_gets_the_lock_back_within_a_few_switch_intervals
 using System.Diagnostics;
 
 namespace ConcurrencyKata;

@@ -1,4 +1,5 @@
 // Mistake: a synchronous RunAsync: ReadToEnd and WaitForExit block the caller until the child has finished, and the finished result is wrapped in Task.FromResult (children started by several calls run one after another).
+// Caught by: Several_children_run_at_the_same_time
 using System.Diagnostics;
 
 namespace ConcurrencyKata;

@@ -1,4 +1,5 @@
 // Mistake: kills the child on cancellation, but reports it as a failed worker: a WorkerFailedException (exit code 137) instead of an OperationCanceledException, so the caller cannot tell "I cancelled" from "it crashed".
+// Caught by: Cancelling_kills_the_child_and_ends_the_call_promptly
 using System.Diagnostics;
 
 namespace ConcurrencyKata;

@@ -1,4 +1,5 @@
 // Mistake: passes the token to every await, so a cancelled call ends at once with OperationCanceledException, but never kills the child: it runs on, orphaned, until its job is done.
+// Caught by: Cancelling_kills_the_child_and_ends_the_call_promptly
 using System.Diagnostics;
 
 namespace ConcurrencyKata;

@@ -1,4 +1,5 @@
 // Mistake: ignores the exit code and parses whatever came out: a crashed worker (no output) becomes an InvalidOperationException from First() instead of a WorkerFailedException with the exit code and stderr.
+// Caught by: An_answer_that_is_not_a_result_gives_WorkerFailedException
 using System.Diagnostics;
 
 namespace ConcurrencyKata;

@@ -1,4 +1,5 @@
 // Mistake: reads the one line it needs and returns, without closing the child's standard input or awaiting its exit: the worker waits for more jobs forever (a process left behind by every call).
+// Caught by: An_answer_that_is_not_a_result_gives_WorkerFailedException
 using System.Diagnostics;
 
 namespace ConcurrencyKata;

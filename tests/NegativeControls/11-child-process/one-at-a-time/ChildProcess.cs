@@ -1,4 +1,5 @@
 // Mistake: a static SemaphoreSlim(1) "to be safe" lets one call at a time run its child: every call is asynchronous, but children never run at the same time.
+// Caught by: Several_children_run_at_the_same_time
 using System.Diagnostics;
 
 namespace ConcurrencyKata;

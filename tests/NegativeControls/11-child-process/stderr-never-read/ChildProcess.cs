@@ -1,4 +1,5 @@
 // Mistake: never reads standard error (it is redirected by WorkerProgram.StartInfo, so its pipe fills up): a worker that writes a lot to stderr blocks forever; the exception carries no stderr either.
+// Caught by: A_worker_that_fails_gives_WorkerFailedException_with_its_exit_code_and_what_it_wrote_to_stderr
 using System.Diagnostics;
 
 namespace ConcurrencyKata;

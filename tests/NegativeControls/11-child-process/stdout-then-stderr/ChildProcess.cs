@@ -1,4 +1,5 @@
 // Mistake: reads standard output to its end, and only then standard error: a worker that writes more than a pipe holds (about 64 KB) to stderr stops until someone reads it, while the parent waits for stdout: deadlock.
+// Caught by: A_worker_that_writes_a_lot_to_stderr_before_answering_still_answers
 using System.Diagnostics;
 
 namespace ConcurrencyKata;

@@ -1,4 +1,5 @@
 // Mistake: the synchronous version moved into Task.Run: the caller gets a pending task, but a thread-pool thread is blocked in ReadToEnd/WaitForExit for as long as each child runs.
+// Caught by: Cancelling_kills_the_child_and_ends_the_call_promptly
 using System.Diagnostics;
 
 namespace ConcurrencyKata;

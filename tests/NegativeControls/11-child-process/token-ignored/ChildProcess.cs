@@ -1,4 +1,5 @@
 // Mistake: never looks at the caller's token: a cancelled call waits for the child to finish its job (30 s), and a token cancelled before the call still starts a child.
+// Caught by: A_token_cancelled_before_the_call_leaves_no_child_behind
 using System.Diagnostics;
 
 namespace ConcurrencyKata;

@@ -1,4 +1,5 @@
 // Mistake: MapAsync waits for its own work before returning (GetAwaiter().GetResult()): the caller is blocked for the whole call and gets a finished task.
+// Caught by: MapAsync_returns_a_pending_task_while_the_workers_work
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;

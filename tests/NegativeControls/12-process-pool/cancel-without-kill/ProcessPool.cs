@@ -1,4 +1,5 @@
 // Mistake: a cancelled call stops waiting for the answers, but the busy workers are only forgotten, not killed: they go on with their jobs.
+// Caught by: An_answer_that_is_not_a_result_gives_WorkerFailedException_naming_the_worker
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;

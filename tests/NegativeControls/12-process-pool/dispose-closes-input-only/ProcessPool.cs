@@ -1,4 +1,5 @@
 // Mistake: DisposeAsync closes every standard input and waits for the exits: an idle worker exits, a busy one reads its input only after its job.
+// Caught by: DisposeAsync_ends_workers_in_the_middle_of_a_job
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;

@@ -1,4 +1,5 @@
 // Mistake: DisposeAsync only marks the pool disposed: its workers, still holding their pipes open, run on.
+// Caught by: A_crashing_job_fails_the_call_once_every_other_job_has_run
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;

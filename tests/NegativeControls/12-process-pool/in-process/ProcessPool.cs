@@ -1,4 +1,5 @@
 // Mistake: the jobs run here, in the caller's own process (the worker's loop on in-memory text, workerCount at a time on the thread pool): right answers, and fast, but no worker process at all.
+// Caught by: Workers_are_long_lived_and_reused_from_call_to_call
 namespace ConcurrencyKata;
 
 public sealed class ProcessPool : IAsyncDisposable

@@ -1,4 +1,5 @@
 // Mistake: a worker goes back to the idle workers whatever happened, even after it died: the jobs sent to it later fail too.
+// Caught by: A_crashing_job_fails_the_call_once_every_other_job_has_run
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;

@@ -1,4 +1,5 @@
 // Mistake: the workers are ended at the end of every call ("clean up after ourselves"), so each call starts its own.
+// Caught by: Workers_are_long_lived_and_reused_from_call_to_call
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;

@@ -1,4 +1,5 @@
 // Mistake: no argument checks: a workerCount of 0 makes a pool that can never run a job, and null jobs surface later as a NullReferenceException.
+// Caught by: Arguments_are_checked_and_no_jobs_give_no_results
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;

@@ -1,4 +1,5 @@
 // Mistake: MapAsync on a disposed pool starts new workers as if nothing had happened.
+// Caught by: DisposeAsync_ends_every_worker_and_the_pool_cannot_be_used_afterwards
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;

@@ -1,4 +1,5 @@
 // Mistake: an answer that is not a result gives a WorkerFailedException that does not say which worker sent it.
+// Caught by: An_answer_that_is_not_a_result_gives_WorkerFailedException_naming_the_worker
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;

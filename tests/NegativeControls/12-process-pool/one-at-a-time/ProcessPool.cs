@@ -1,4 +1,5 @@
 // Mistake: a SemaphoreSlim(1) "to be safe" around sending a job and reading its answer: several workers, but one job in flight at a time.
+// Caught by: A_worker_that_crashed_is_replaced_and_the_pool_stays_usable
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;

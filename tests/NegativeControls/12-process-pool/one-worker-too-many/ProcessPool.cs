@@ -1,4 +1,5 @@
 // Mistake: the pool starts workerCount + 1 workers ("one spare"): more processes than asked for.
+// Caught by: Workers_are_long_lived_and_reused_from_call_to_call
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;

@@ -1,4 +1,5 @@
 // Mistake: a new worker process for every job, ended after its answer: correct results, but each job pays for a process start.
+// Caught by: Workers_are_long_lived_and_reused_from_call_to_call
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;

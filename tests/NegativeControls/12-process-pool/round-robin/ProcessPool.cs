@@ -1,4 +1,5 @@
 // Mistake: the jobs are dealt out in advance, round robin (job i to worker i % workerCount), each worker running its share in turn: a slow job holds back every job dealt to the same worker.
+// Caught by: Each_job_goes_to_whichever_worker_is_free
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;

@@ -1,4 +1,5 @@
 // Mistake: a crashed worker is removed but never replaced: its slot is lost, and the pool runs on with fewer workers.
+// Caught by: A_crashing_job_fails_the_call_once_every_other_job_has_run
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;

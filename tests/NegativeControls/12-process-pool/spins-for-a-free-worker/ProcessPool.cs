@@ -1,4 +1,5 @@
 // Mistake: waits for a free worker by polling (Wait(0), then Task.Yield and try again): correct, but while every worker is busy a pool thread spins.
+// Caught by: Cancelling_stops_the_dispatch_and_ends_the_jobs_in_flight
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;

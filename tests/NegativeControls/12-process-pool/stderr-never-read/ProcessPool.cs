@@ -1,4 +1,5 @@
 // Mistake: standard error is redirected but never read: a worker that writes more than a pipe holds stops at its next write.
+// Caught by: A_worker_that_writes_a_lot_to_stderr_still_answers
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;

@@ -1,4 +1,5 @@
 // Mistake: the dispatch stops at the first failed job ("no point going on"): the jobs after it are never run.
+// Caught by: A_crashing_job_fails_the_call_once_every_other_job_has_run
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;

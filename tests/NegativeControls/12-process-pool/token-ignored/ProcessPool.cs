@@ -1,4 +1,5 @@
 // Mistake: the caller's token is looked at once, at the start; the dispatch and the reads never see it.
+// Caught by: Cancelling_stops_the_dispatch_and_ends_the_jobs_in_flight
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;

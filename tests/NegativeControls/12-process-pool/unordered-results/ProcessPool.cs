@@ -1,4 +1,5 @@
 // Mistake: results listed in the order the answers arrive, not in the order of the jobs.
+// Caught by: Jobs_run_in_worker_processes_and_the_results_come_back_in_the_order_of_the_jobs
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;

@@ -1,4 +1,5 @@
 // Mistake: a Task.Run per key that reads the fetch's .Result, then digests, under the semaphore: a pool thread held for every document on its way.
+// Caught by: When_the_caller_cancels_every_fetch_is_cancelled_and_the_call_ends
 namespace ConcurrencyKata;
 
 public static class DocumentIndexer

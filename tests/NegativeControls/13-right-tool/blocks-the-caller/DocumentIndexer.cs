@@ -1,4 +1,5 @@
 // Mistake: every fetch at once and bounded digests on the pool, but IndexAsync waits for them all with .GetAwaiter().GetResult() before it returns: the caller's loop is frozen meanwhile.
+// Caught by: The_event_loop_keeps_its_heartbeat_while_documents_are_fetched_and_digested
 namespace ConcurrencyKata;
 
 public static class DocumentIndexer

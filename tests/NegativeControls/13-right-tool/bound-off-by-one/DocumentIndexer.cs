@@ -1,4 +1,5 @@
 // Mistake: the reference, but the semaphore lets cpuWorkers + 1 digests run at once.
+// Caught by: Never_more_than_cpuWorkers_digests_at_once
 namespace ConcurrencyKata;
 
 public static class DocumentIndexer

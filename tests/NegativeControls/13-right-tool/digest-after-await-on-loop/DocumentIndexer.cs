@@ -1,4 +1,5 @@
 // Mistake: one pipeline per key and every fetch at once, but the digest runs right after the await, which comes back to the caller's event loop (no ConfigureAwait(false), no Task.Run).
+// Caught by: Two_digests_are_in_progress_at_once_with_cpuWorkers_2
 namespace ConcurrencyKata;
 
 public static class DocumentIndexer

@@ -1,4 +1,5 @@
 // Mistake: the reference, but the call throws at the first failure (Task.WhenAny, one by one) without waiting for or cancelling the rest: their digests start after the call has ended.
+// Caught by: A_fetch_that_fails_fails_the_call
 namespace ConcurrencyKata;
 
 public static class DocumentIndexer

@@ -1,4 +1,5 @@
 // Mistake: awaits every fetch (Task.WhenAll), and only then digests, bounded: the CPU waits for the slowest document.
+// Caught by: Digesting_starts_while_other_documents_are_still_on_their_way
 namespace ConcurrencyKata;
 
 public static class DocumentIndexer

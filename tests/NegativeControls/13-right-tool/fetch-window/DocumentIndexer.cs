@@ -1,4 +1,5 @@
 // Mistake: Parallel.ForEachAsync over the keys with MaxDegreeOfParallelism = cpuWorkers, each iteration fetching then digesting: the bound holds back the fetches too.
+// Caught by: No_thread_is_held_while_the_documents_are_on_their_way
 namespace ConcurrencyKata;
 
 public static class DocumentIndexer

@@ -1,4 +1,5 @@
 // Mistake: the reference, with a lock around DocumentChecksum.Compute ("it might not be thread-safe"): the digests take turns, concurrent but not parallel.
+// Caught by: Two_digests_are_in_progress_at_once_with_cpuWorkers_2
 namespace ConcurrencyKata;
 
 public static class DocumentIndexer

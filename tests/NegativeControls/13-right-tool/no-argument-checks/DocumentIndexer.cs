@@ -1,4 +1,5 @@
 // Mistake: the reference without its argument checks.
+// Caught by: Wrong_arguments_are_rejected
 namespace ConcurrencyKata;
 
 public static class DocumentIndexer

@@ -1,4 +1,5 @@
 // Mistake: fetches and digests one document after another (each awaited, the digest on the thread pool): right answers, no overlap at all.
+// Caught by: Two_digests_are_in_progress_at_once_with_cpuWorkers_2
 namespace ConcurrencyKata;
 
 public static class DocumentIndexer

@@ -1,4 +1,5 @@
 // Mistake: every fetch at once, but one dedicated thread digests every document, whatever cpuWorkers says.
+// Caught by: Two_digests_are_in_progress_at_once_with_cpuWorkers_2
 namespace ConcurrencyKata;
 
 public static class DocumentIndexer

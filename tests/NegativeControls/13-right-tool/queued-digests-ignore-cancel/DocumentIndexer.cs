@@ -1,4 +1,5 @@
 // Mistake: the token reaches the fetches only: the wait for a free worker and Task.Run ignore it, so the queued digests all run after the caller cancelled.
+// Caught by: Cancelling_stops_the_digests_still_waiting_for_a_worker
 namespace ConcurrencyKata;
 
 public static class DocumentIndexer

@@ -1,4 +1,5 @@
 // Mistake: a fetch that fails is caught and its key left out: the call "succeeds" with an index that lacks it.
+// Caught by: A_fetch_that_fails_fails_the_call
 namespace ConcurrencyKata;
 
 public static class DocumentIndexer

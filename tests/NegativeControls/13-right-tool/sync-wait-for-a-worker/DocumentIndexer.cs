@@ -1,4 +1,5 @@
 // Mistake: every fetch awaited, but each document then waits for a free worker inside Task.Run, with the semaphore's synchronous Wait: a pool thread parked per document waiting its turn.
+// Caught by: Documents_waiting_for_a_free_worker_hold_no_thread
 namespace ConcurrencyKata;
 
 public static class DocumentIndexer

@@ -1,4 +1,5 @@
 // Mistake: the reference, but every fetch gets CancellationToken.None: the caller cancels, the requests go on.
+// Caught by: When_the_caller_cancels_every_fetch_is_cancelled_and_the_call_ends
 namespace ConcurrencyKata;
 
 public static class DocumentIndexer

@@ -1,4 +1,5 @@
 // Mistake: a Task.Run per document as soon as it arrives, with no bound: every digest at once, whatever cpuWorkers says.
+// Caught by: Never_more_than_cpuWorkers_digests_at_once
 namespace ConcurrencyKata;
 
 public static class DocumentIndexer

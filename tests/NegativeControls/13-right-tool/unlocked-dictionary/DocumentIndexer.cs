@@ -1,4 +1,5 @@
 // Mistake: every fetch at once, bounded digests on the pool, but each digest writes its checksum into one shared Dictionary from the thread it ran on, without a lock.
+// Caught by: Digests_that_end_at_the_same_moment_on_several_threads_lose_nothing
 namespace ConcurrencyKata;
 
 public static class DocumentIndexer

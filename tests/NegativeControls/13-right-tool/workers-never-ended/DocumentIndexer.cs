@@ -1,4 +1,5 @@
 // Mistake: digests in worker processes, cpuWorkers of them, each fed documents from a channel; the workers are kept in a static list "for next time" and never told to stop (their input left open), so they outlive the call.
+// Caught by: No_worker_process_is_left_running_when_IndexAsync_returns
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Threading.Channels;
