@@ -53,6 +53,14 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console, 
                     outcome.Outcome == Outcome.Skipped ? $"{Short(outcome)} (skipped{(outcome.Message.Length > 0 ? ": " + Grading.CleanMessage(outcome.Message) : "")})" : Short(outcome),
                     outcome.Outcome == Outcome.Passed ? null : Grading.CleanMessage(outcome.Message));
             }
+            var page = TimelinePage.Write(repository, Variant.Solutions, run.Outcomes);
+            var drawn = CheckTimeline.Read(judge.TimelinesFile(Variant.Solutions));
+            Check(page is not null && drawn.Count > 0, $"the reference run's timelines are in {(page is null ? "artifacts/report/" : repository.Relative(page))} ({drawn.Count} scenario(s), `{Terminal.Command} report --solutions`)",
+                "the judge's host kept no timeline (--timelines): the HTML report would be empty");
+            if (page is not null && drawn.Count > 0)
+            {
+                ReportInBrowser(page);
+            }
             foreach (var exercise in Exercises)
             {
                 Check(run.For(exercise).Any(), $"{exercise.Id} has checks", "no test of the judge belongs to this exercise (namespace " + exercise.TestNamespace + ")");
@@ -116,6 +124,12 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console, 
                     : "the judge rejects a correct implementation:\n" + string.Join("\n", failed.Select(f => $"{f.Check}: {Grading.CleanMessage(f.Message)}"))));
         }
 
+        if (focus is null)
+        {
+            Section("bench --quick: the comparison runs and writes its report (its shape is checked, not its speed)");
+            BenchRuns();
+        }
+
         Section("no worker process outlives its test, nor a test host killed mid-run");
         NoWorkerLeftBehind(judge);
 
@@ -174,6 +188,53 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console, 
         var running = WorkerProcesses.WaitUntilGone(repository.Root, [.. WorkerProcesses.Running(repository.Root).Select(w => w.ProcessId)], TimeSpan.FromSeconds(2));
         Check(running.Count == 0, "no worker process of this repository is running after ci (ps)",
             $"still running: {string.Join("; ", running.Select(w => $"PID {w.ProcessId} (parent {w.ParentId}): {w.CommandLine}"))}");
+    }
+
+    /// <summary>
+    /// Opens the reference run's report in headless Chromium (installed with apt-get when missing and
+    /// possible; skipped with the reason otherwise): every timeline's bars must be laid out with a
+    /// size. Keeps a screenshot next to the page.
+    /// </summary>
+    private void ReportInBrowser(string page)
+    {
+        var (browser, reason) = HeadlessBrowser.FindOrInstall(repository.Root);
+        if (browser is null)
+        {
+            console.MarkupLine($"[grey]skipped: the report in a headless browser: {Markup.Escape(reason)}[/]");
+            return;
+        }
+        var screenshot = Path.Combine(Path.GetDirectoryName(page)!, "screenshot.png");
+        try
+        {
+            var drawn = browser.Inspect(page);
+            var shot = browser.Screenshot(page, screenshot);
+            Check(drawn.Timelines > 0 && drawn.Bars > 0 && drawn.DrawnBars == drawn.Bars && shot,
+                $"the report draws in {Path.GetFileName(browser.Executable)}: {drawn.Timelines} timelines, {drawn.DrawnBars} of {drawn.Bars} bars laid out with a size; screenshot {repository.Relative(screenshot)}",
+                $"Expected every timeline's bars to be drawn with a non-zero size and a screenshot. Observed: {drawn.Timelines} timelines, {drawn.DrawnBars} of {drawn.Bars} bars drawn, screenshot {(shot ? "taken" : "missing")}.");
+        }
+        catch (KataException e)
+        {
+            Check(false, "the report opens in a headless browser", e.Message);
+        }
+    }
+
+    private void BenchRuns()
+    {
+        var clock = Stopwatch.StartNew();
+        if (Bench.Build(repository) is { } failure)
+        {
+            Check(false, "the bench builds", failure);
+            return;
+        }
+        var output = Bench.OutputDirectory(repository);
+        if (Directory.Exists(output))
+        {
+            Directory.Delete(output, recursive: true);
+        }
+        var run = ProcessRunner.Run("dotnet", [Bench.Program(repository), "--quick", "--out", output], repository.Root, TimeSpan.FromMinutes(3));
+        var problems = run.ExitCode == 0 ? Bench.CheckOutput(output) : [$"it exited with code {run.ExitCode}{(run.TimedOut ? " (stopped after 3 minutes)" : "")}:\n{Judge.LastLines(run.Output, 20)}"];
+        Check(problems.Count == 0, $"bench --quick wrote its table, report.md, results.json and a chart per workload (PNG, SVG) to {repository.Relative(output)}/ [{clock.Elapsed.TotalSeconds:0.0} s]",
+            string.Join("\n", problems));
     }
 
     private void RunnerSelfTests()

@@ -42,7 +42,7 @@ public static class Commands
 
     public static IReadOnlyList<KataCommand> All { get; } =
     [
-        new TestCommand(), new WatchCommand(), new HintCommand(), new CompareCommand(), new SolutionsBranchCommand(),
+        new TestCommand(), new WatchCommand(), new HintCommand(), new CompareCommand(), new ReportCommand(), new BenchCommand(), new SolutionsBranchCommand(),
         new CiCommand(), new LockStubsCommand(), new CoverageCommand(), new CleanCommand(), new ListCommand(), new HelpCommand(),
     ];
 
@@ -245,6 +245,29 @@ public sealed class CoverageCommand : KataCommand
         Coverage.Print(context.Console, Coverage.Read(newest));
         context.Console.MarkupLine($"[grey]{Markup.Escape(repository.Relative(newest))}[/]");
         return run.ExitCode;
+    }
+}
+
+public sealed class ReportCommand : KataCommand
+{
+    public override string Name => "report";
+
+    public override string Summary => "Writes the last test run's timelines as an HTML page (artifacts/report/index.html).";
+
+    public override IReadOnlyList<Parameter> Parameters => [new("--solutions", "the reference solutions' last run (ci's) instead of yours")];
+
+    public override int Run(CommandContext context)
+    {
+        var variant = context.Options.Flag("solutions") ? Variant.Solutions : Variant.Exercises;
+        var written = TimelinePage.Write(context.Repository, variant);
+        if (written is null)
+        {
+            throw new KataException(variant == Variant.Solutions
+                ? $"No run of the reference solutions to show: run {Terminal.Command} ci first."
+                : $"No test run to show yet: run {Terminal.Command} test first.");
+        }
+        context.Console.MarkupLine($"Timelines of {Markup.Escape(variant.Description)}: [bold]{Markup.Escape(context.Repository.Relative(written))}[/] (open it in a browser; it needs no network)");
+        return 0;
     }
 }
 

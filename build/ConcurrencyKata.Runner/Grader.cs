@@ -28,6 +28,8 @@ public sealed class Grader(KataRepository repository, IAnsiConsole console)
             ? "[grey]Running the checks of every exercise...[/]"
             : $"[grey]Running the checks of exercise {Markup.Escape(focus.Number)}...[/]");
         var run = judge.Test(Variant.Exercises, focus is null ? null : scope);
+        var timelines = CheckTimeline.Read(judge.TimelinesFile(Variant.Exercises));
+        var page = run.Outcomes.Count > 0 ? TimelinePage.Write(repository, Variant.Exercises, run.Outcomes) : null;
         var manifest = StubManifest.Load(repository.StubManifestPath);
         var grades = Grading.Grade(scope, run, manifest.IsPristine);
         console.WriteLine();
@@ -43,11 +45,11 @@ public sealed class Grader(KataRepository repository, IAnsiConsole console)
             }
             else
             {
-                report.Details(grades[0], run);
+                report.Details(grades[0], run, page);
             }
             return 0;
         }
-        report.Details(next, run);
+        report.Details(next, run, next.Failures.Any(f => TimelinePage.HasTimeline(timelines, f)) ? page : null);
         return 1;
     }
 

@@ -150,6 +150,7 @@ public sealed class Judge(KataRepository repository, bool strict = false)
     public TestRun Test(Variant variant, IReadOnlyCollection<Exercise>? only = null)
     {
         IReadOnlyCollection<Exercise> scope = only ?? repository.Exercises;
+        File.Delete(TimelinesFile(variant)); // each host run of this one appends its checks' timelines
         var run = TestOnce(variant, only);
         var excluded = new List<Exercise>();
         while (run.WasAborted
@@ -188,7 +189,7 @@ public sealed class Judge(KataRepository repository, bool strict = false)
     private static readonly TimeSpan ControlRunTimeout = TimeSpan.FromSeconds(90);
 
     private TestRun TestOnce(Variant variant, IReadOnlyCollection<Exercise>? only)
-        => TestInOwnHost(variant, only ?? [], stopAtFirstFailure: false, RunTimeout, []);
+        => TestInOwnHost(variant, only ?? [], stopAtFirstFailure: false, RunTimeout, [], timelines: true);
 
     /// <summary>
     /// Runs the judge's checks (those of <paramref name="only"/>, or all) in the judge's own host:
@@ -198,7 +199,8 @@ public sealed class Judge(KataRepository repository, bool strict = false)
     /// longer than <see cref="HangTimeout"/>, so a run that hangs, times out or crashes still
     /// names the check that was running.
     /// </summary>
-    private TestRun TestInOwnHost(Variant variant, IReadOnlyCollection<Exercise> only, bool stopAtFirstFailure, TimeSpan timeout, IReadOnlyList<string> first)
+    private TestRun TestInOwnHost(Variant variant, IReadOnlyCollection<Exercise> only, bool stopAtFirstFailure, TimeSpan timeout, IReadOnlyList<string> first,
+        bool timelines = false)
     {
         var resultsFile = ResultsFile(variant);
         Directory.CreateDirectory(Path.GetDirectoryName(resultsFile)!);
@@ -207,6 +209,10 @@ public sealed class Judge(KataRepository repository, bool strict = false)
         foreach (var exercise in only)
         {
             args.AddRange(["--namespace", exercise.TestNamespace + "."]);
+        }
+        if (timelines)
+        {
+            args.AddRange(["--timelines", TimelinesFile(variant)]);
         }
         if (stopAtFirstFailure)
         {
@@ -282,8 +288,11 @@ public sealed class Judge(KataRepository repository, bool strict = false)
         }
     }
 
+    /// <summary>Where the checks' timelines of the last full run against <paramref name="variant"/> are kept (JSON lines, one per scenario), for the HTML report.</summary>
+    public string TimelinesFile(Variant variant) => Path.Combine(Path.GetDirectoryName(ResultsFile(variant))!, "timelines.jsonl");
+
     /// <summary>Where the judge's host writes the outcomes of a run against <paramref name="variant"/> (JSON lines).</summary>
-    private string ResultsFile(Variant variant) => Path.Combine(repository.StateDirectory, "results", variant.Name, "results.jsonl");
+    public string ResultsFile(Variant variant) => Path.Combine(repository.StateDirectory, "results", variant.Name, "results.jsonl");
 
     /// <summary>The judge host's exit code when a check ran longer than its hang timeout.</summary>
     internal const int HostExitHung = 3;

@@ -114,7 +114,8 @@ public sealed class Report(IAnsiConsole console, KataRepository repository)
     }
 
     /// <summary>The failing checks of one exercise, each with its message and timeline, and where to go next.</summary>
-    public void Details(ExerciseGrade grade, TestRun run)
+    /// <param name="timelinePage">The HTML report of this run, named when a failing check has a timeline there.</param>
+    public void Details(ExerciseGrade grade, TestRun run, string? timelinePage = null)
     {
         var exercise = grade.Exercise;
         console.WriteLine();
@@ -174,6 +175,10 @@ public sealed class Report(IAnsiConsole console, KataRepository repository)
         {
             console.MarkupLine($"  Compare with the reference: [bold]{Markup.Escape(Terminal.Command)} compare --exercise={exercise.Number}[/]");
             return;
+        }
+        if (timelinePage is not null)
+        {
+            console.MarkupLine($"  Timelines:      [bold]{Markup.Escape(repository.Relative(timelinePage))}[/] [grey](what ran when, drawn; open it in a browser)[/]");
         }
         console.MarkupLine($"  Read the task:  [bold]{Markup.Escape(repository.Relative(exercise.ReadmePath))}[/]");
         console.MarkupLine($"  Stuck?          [bold]{Markup.Escape(Terminal.Command)} hint --exercise={exercise.Number}[/]");

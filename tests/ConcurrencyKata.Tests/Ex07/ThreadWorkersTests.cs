@@ -303,7 +303,7 @@ public sealed class ThreadWorkersTests(ITestOutputHelper output)
         var items = Items(itemCount);
         var iterations = CpuWork.IterationsFor(perItem);
         // each item's CPU time is read on the thread that runs it: only the work's own CPU counts
-        var meter = new ParallelSpeedup.WorkMeter();
+        var meter = new ParallelSpeedup.WorkMeter(spans: scenario.Spans);
         ulong Compute(int item) => meter.Run(() => CpuWork.Spin(iterations, (ulong)item + 1));
 
         var judgement = ParallelSpeedup.Judge(

@@ -159,7 +159,9 @@ public sealed class ProcessPoolTests(ITestOutputHelper output)
 
             var judgement = ParallelSpeedup.Judge(workers =>
             {
-                foreach (var result in Map(scenario, pools[workers], jobs, $"Expected MapAsync over {jobCount} jobs of {perJobMs} ms of computation, on {workers} worker(s), to return."))
+                var results = Map(scenario, pools[workers], jobs, $"Expected MapAsync over {jobCount} jobs of {perJobMs} ms of computation, on {workers} worker(s), to return.");
+                Record(scenario, jobs, results); // each worker's jobs on its own lane of the report's timeline
+                foreach (var result in results)
                 {
                     meter.Add(result.CpuTime);
                 }

@@ -12,7 +12,8 @@ namespace ConcurrencyKata.Tests.Host;
 /// negative controls and alternative solutions, hundreds of short runs.
 /// <code>dotnet ConcurrencyKata.Tests.dll --results FILE [--namespace NS.]... [--stop-at-first-failure] [--hang-timeout SECONDS] [--order-by EARLIER-RESULTS] [--first METHOD]...</code>
 /// --order-by runs the quickest checks (as an earlier run timed them) first; --first runs the
-/// checks of the named test methods before all others.
+/// checks of the named test methods before all others. --timelines appends each scenario's
+/// timeline to FILE (JSON lines, see <see cref="Probes.TimelineLog"/>) for the HTML report.
 /// Writes one JSON line per event to FILE as it happens ("started", then "passed", "failed" or
 /// "skipped"), so a run killed by a timeout or ended by a crash still says which check was running.
 /// Exit code: 0 all passed, 1 a check failed, 2 bad arguments or no check matched, 3 a check ran
@@ -37,12 +38,13 @@ public static class JudgeHost
                 case "--stop-at-first-failure": stopAtFirstFailure = true; break;
                 case "--order-by" when i + 1 < args.Length: orderBy = args[++i]; break;
                 case "--first" when i + 1 < args.Length: first.Add(args[++i]); break;
+                case "--timelines" when i + 1 < args.Length: Probes.TimelineLog.File = Path.GetFullPath(args[++i]); break;
                 case "--hang-timeout" when i + 1 < args.Length && int.TryParse(args[i + 1], out var seconds) && seconds > 0:
                     hangTimeout = TimeSpan.FromSeconds(seconds);
                     i++;
                     break;
                 default:
-                    Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: --results FILE [--namespace NS.]... [--stop-at-first-failure] [--hang-timeout SECONDS] [--order-by EARLIER-RESULTS] [--first METHOD]...");
+                    Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: --results FILE [--namespace NS.]... [--stop-at-first-failure] [--hang-timeout SECONDS] [--order-by EARLIER-RESULTS] [--first METHOD]... [--timelines FILE]");
                     return 2;
             }
         }
@@ -226,6 +228,7 @@ public static class JudgeHost
             {
                 case ITestStarting starting:
                     writer.Write("started", starting.Test, null, null, null, null);
+                    Probes.TimelineLog.CurrentCheck = starting.Test.DisplayName;
                     Interlocked.Exchange(ref _runningSince, Stopwatch.GetTimestamp());
                     break;
                 case ITestPassed passed:

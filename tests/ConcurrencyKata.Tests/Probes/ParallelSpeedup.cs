@@ -128,7 +128,8 @@ public static class ParallelSpeedup
     /// before any unit starts (worker processes started for each call), which says nothing about
     /// whether the units ran in parallel.
     /// </param>
-    public sealed class WorkMeter(bool timesWindow = false)
+    /// <param name="spans">When given, each unit run here is drawn on it as a computing span on its thread (the report's timeline).</param>
+    public sealed class WorkMeter(bool timesWindow = false, SpanRecorder? spans = null)
     {
         private long _ticks;
         private int _unmeasured;
@@ -137,6 +138,7 @@ public static class ParallelSpeedup
 
         public T Run<T>(Func<T> unit)
         {
+            using var span = spans?.Begin("unit", busy: true);
             var started = Stopwatch.GetTimestamp();
             var start = CpuMeter.ThreadCpuTime();
             try

@@ -340,6 +340,7 @@ public sealed class Scenario : IDisposable
 
     public void Dispose()
     {
+        TimelineLog.Record(Spans);
         _abort.Cancel();
         _abort.Dispose();
         // no child outlives its test, whatever the code under test did: those it told of, and any

@@ -1,0 +1,83 @@
+using System.Diagnostics;
+
+namespace ConcurrencyKata.Bench;
+
+/// <summary>What each run of the bench measures: its sizes, how often each cell is repeated, which worker counts.</summary>
+public sealed record BenchSettings(bool Quick, int Repeats, IReadOnlyList<int> WorkerCounts, int Waits, TimeSpan Wait, int CpuJobs, int Documents, TimeSpan Fetch,
+    int GatheredWaits)
+{
+    /// <summary>Worker counts 1, 2, ... up to twice the core count (the quick run: 1 and 2).</summary>
+    public static BenchSettings For(bool quick)
+    {
+        var cores = Environment.ProcessorCount;
+        return quick
+            ? new(true, 2, [1, 2], Waits: 8, Wait: TimeSpan.FromMilliseconds(40), CpuJobs: 4, Documents: 4, Fetch: TimeSpan.FromMilliseconds(40), GatheredWaits: 1_000)
+            : new(false, 5, [.. Enumerable.Range(1, 2 * cores)], Waits: 12, Wait: TimeSpan.FromMilliseconds(50), CpuJobs: 8, Documents: 6, Fetch: TimeSpan.FromMilliseconds(50), GatheredWaits: 10_000);
+    }
+}
+
+/// <summary>
+/// One cell of the comparison: a strategy on a workload with a number of workers (null: as many as
+/// it likes), its wall times over the repeats, and how that compares with running one after another.
+/// </summary>
+public sealed record Cell(string Workload, string Strategy, int? Workers, IReadOnlyList<double> Seconds, double SequentialSeconds, double Limit)
+{
+    public double Median => Stats.Median(Seconds);
+
+    public double Min => Seconds.Min();
+
+    public double Max => Seconds.Max();
+
+    /// <summary>How many times faster than one after another (the sequential strategy's median).</summary>
+    public double Speedup => SequentialSeconds / Median;
+
+    /// <summary>The speedup as a share of the best this workload allows with these workers.</summary>
+    public double OfLimit => Speedup / Limit;
+}
+
+public static class Stats
+{
+    public static double Median(IReadOnlyList<double> values)
+    {
+        if (values.Count == 0)
+        {
+            return double.NaN;
+        }
+        var sorted = values.Order().ToList();
+        var mid = sorted.Count / 2;
+        return sorted.Count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+
+    /// <summary>Runs <paramref name="action"/> <paramref name="repeats"/> times and returns each run's wall time in seconds.</summary>
+    public static IReadOnlyList<double> Time(int repeats, Action action)
+    {
+        var seconds = new List<double>(repeats);
+        for (var i = 0; i < repeats; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            action();
+            seconds.Add(clock.Elapsed.TotalSeconds);
+        }
+        return seconds;
+    }
+}
+
+/// <summary>The machine the figures came from, as the report names it.</summary>
+public static class Machine
+{
+    public static string Describe()
+    {
+        var cpu = "";
+        try
+        {
+            cpu = File.Exists("/proc/cpuinfo")
+                ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? ""
+                : "";
+        }
+        catch (IOException)
+        {
+        }
+        return $"{Environment.ProcessorCount} cores{(cpu.Length > 0 ? $" ({cpu})" : "")}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription.Trim()}, " +
+               $".NET {Environment.Version}";
+    }
+}

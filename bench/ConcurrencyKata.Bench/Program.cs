@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using ConcurrencyKata;
+using ConcurrencyKata.Bench;
+using Spectre.Console;
+
+// ./build.sh bench [--quick]: measures the three workloads with every strategy and worker count,
+// then the unit costs, then many waits at once; prints the table and writes artifacts/bench/.
+var quick = args.Contains("--quick");
+var output = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault() ?? Path.Combine("artifacts", "bench");
+var settings = BenchSettings.For(quick);
+var console = AnsiConsole.Console;
+var clock = Stopwatch.StartNew();
+
+var pools = new Dictionary<int, ProcessPool>();
+ProcessPool Pool(int workers)
+{
+    if (!pools.TryGetValue(workers, out var pool))
+    {
+        // the pool's workers compile as this process does (see the project file): they inherit this variable when they start
+        Environment.SetEnvironmentVariable("DOTNET_TieredCompilation", "0");
+        pool = pools[workers] = new ProcessPool(workers);
+        // every worker started (a rendezvous of all of them) and its computation calibrated before anything is timed
+        var meeting = $"kata-bench-{Environment.ProcessId}-{workers}";
+        pool.MapAsync([.. Enumerable.Range(0, workers).Select(i => new Job(i, JobKind.Rendezvous, workers, meeting))]).GetAwaiter().GetResult();
+        pool.MapAsync([.. Enumerable.Range(0, 2 * workers).Select(i => new Job(i, JobKind.Compute, 20))]).GetAwaiter().GetResult();
+        Environment.SetEnvironmentVariable("DOTNET_TieredCompilation", null); // the unit costs start workers as anyone would
+    }
+    return pool;
+}
+
+// --workload CPU-bound (or I/O-bound, Mixed): only that one, for a closer look
+var only = args.SkipWhile(a => a != "--workload").Skip(1).FirstOrDefault();
+var workloads = new Workloads(settings, Pool).All.Where(w => only is null || w.Name.Equals(only, StringComparison.OrdinalIgnoreCase)).ToList();
+var cells = new List<Cell>();
+IReadOnlyList<(string, double)> unitCosts = [];
+(double Seconds, int PeakThreads) gather = default;
+try
+{
+    console.Progress()
+        .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+        .Start(progress =>
+        {
+            var total = workloads.Sum(w => w.Strategies.Sum(s => s.TakesWorkers ? settings.WorkerCounts.Count : 1)) + 2;
+            var task = progress.AddTask("measuring", maxValue: total);
+            // first, while this process has only the threads it started with
+            task.Description = $"{settings.GatheredWaits:N0} waits at once";
+            gather = Workloads.GatherManyWaits(settings.GatheredWaits);
+            task.Increment(1);
+            foreach (var workload in workloads)
+            {
+                double? sequential = null;
+                foreach (var strategy in workload.Strategies)
+                {
+                    foreach (int? workers in strategy.TakesWorkers ? settings.WorkerCounts.Select(w => (int?)w) : [null])
+                    {
+                        task.Description = $"{workload.Name}: {strategy.Name}{(workers is { } w ? $", {w} worker(s)" : "")}";
+                        if (workers is null || workers == settings.WorkerCounts[0] || strategy.Name.Contains("pool", StringComparison.Ordinal))
+                        {
+                            strategy.Run(workers ?? 1); // warm-up: compiled (once per strategy), each pool's workers started
+                        }
+                        var seconds = Stats.Time(settings.Repeats, () => strategy.Run(workers ?? 1));
+                        sequential ??= Stats.Median(seconds);
+                        cells.Add(new Cell(workload.Name, strategy.Name, workers, seconds, sequential.Value, workload.Limit(workers)));
+                        task.Increment(1);
+                    }
+                }
+            }
+            task.Description = "unit costs (BenchmarkDotNet)";
+            unitCosts = UnitCosts.Measure(quick, Path.Combine(output, "benchmarkdotnet"));
+            task.Increment(1);
+        });
+}
+finally
+{
+    foreach (var pool in pools.Values)
+    {
+        await pool.DisposeAsync();
+    }
+}
+
+var results = new BenchResults(Machine.Describe(), quick, settings.Repeats, [.. workloads.Select(w => (w.Name, w.Description))], cells, unitCosts,
+    settings.GatheredWaits, gather.Seconds, gather.PeakThreads);
+BenchReport.Table(console, results);
+var files = BenchReport.Write(output, results);
+console.MarkupLine($"[grey]{files.Count} files in {Markup.Escape(output)} (report.md, results.json, charts as PNG and SVG); {clock.Elapsed.TotalSeconds:0} s[/]");
+return 0;

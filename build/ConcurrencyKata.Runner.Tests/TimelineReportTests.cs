@@ -1,0 +1,192 @@
+using System.Text.RegularExpressions;
+
+namespace ConcurrencyKata.Runner.Tests;
+
+public sealed class TimelineReportTests
+{
+    private static readonly Exercise Gather = new("01-async-gather", "01", "Async gather", new Track("async", "Async"), ["Code.cs"], "ConcurrencyKata.Tests.Ex01", "/x", "/y");
+
+    private static TestOutcome Check(string method, Outcome outcome, string message = "", string @case = "")
+        => new("ConcurrencyKata.Tests.Ex01.GatherTests", method, outcome, message, "", TimeSpan.Zero) { Case = @case };
+
+    private static CheckTimeline Timeline(string check, params TimelineSpan[] spans)
+        => new(check, "verdict: parallel: up to 2 computing at the same instant", "Parallel", spans.Length, spans);
+
+    private static readonly TimelineSpan[] TwoLanes =
+    [
+        new("work 1", "T5", 0, 100, Open: false, Busy: true),
+        new("work 2", "T6", 10, 120, Open: false, Busy: true),
+        new("fetch <k1>", "T6", 130, 200, Open: true, Busy: false),
+    ];
+
+    [Fact]
+    public void Each_check_lists_its_outcome_verdict_message_and_one_bar_per_operation_in_a_lane_per_thread()
+    {
+        var outcomes = new[]
+        {
+            Check("Runs_in_parallel", Outcome.Failed, "Expected 2 at once.\nObserved: 1."),
+            Check("Limits", Outcome.Passed, @case: "limit: 3"),
+        };
+        var timelines = new[]
+        {
+            Timeline("ConcurrencyKata.Tests.Ex01.GatherTests.Runs_in_parallel", TwoLanes),
+            Timeline("ConcurrencyKata.Tests.Ex01.GatherTests.Limits(limit: 3)", TwoLanes[0]),
+        };
+
+        var html = TimelineReport.Render("the run", [Gather], outcomes, timelines);
+
+        Regex.Matches(html, "<svg class=\"timeline\"").Should().HaveCount(2);
+        Regex.Matches(html, "<rect class=\"bar\"").Should().HaveCount(4);
+        html.Should().Contain("01 · Async gather").And.Contain("1 of 2 checks pass")
+            .And.Contain("runs in parallel").And.Contain("limits (limit: 3)")
+            .And.Contain("Expected 2 at once.\nObserved: 1.")
+            .And.Contain("verdict: parallel")
+            .And.Contain(">T5</text>").And.Contain(">T6</text>")
+            .And.Contain("url(#open)", "an operation that never finished is striped")
+            .And.Contain("fetch &lt;k1&gt;", "names are escaped").And.NotContain("fetch <k1>");
+        html.IndexOf("runs in parallel", StringComparison.Ordinal).Should().BeLessThan(html.IndexOf("limits (limit: 3)", StringComparison.Ordinal), "failing checks come first");
+    }
+
+    [Fact]
+    public void A_bar_is_placed_and_sized_in_proportion_to_its_time_and_never_thinner_than_a_pixel()
+    {
+        var svg = TimelineReport.Svg(Timeline("c", new("a", "T1", 0, 500, false, true), new("b", "T2", 500, 1000, false, false), new("c", "T2", 600, 600.001, false, true)), Outcome.Passed);
+
+        var bars = Regex.Matches(svg, "<rect class=\"bar\" x=\"([0-9.]+)\" y=\"([0-9.]+)\" width=\"([0-9.]+)\"")
+            .Select(m => (X: double.Parse(m.Groups[1].Value), Y: double.Parse(m.Groups[2].Value), Width: double.Parse(m.Groups[3].Value))).ToList();
+        bars.Should().HaveCount(3);
+        bars[0].Width.Should().BeApproximately(bars[1].Width, 0.01, "two halves of the run");
+        bars[1].X.Should().BeApproximately(bars[0].X + bars[0].Width, 0.01, "the second starts where the first ends");
+        bars[1].Y.Should().BeGreaterThan(bars[0].Y, "another lane");
+        bars[2].Width.Should().Be(1);
+    }
+
+    [Fact]
+    public void Operations_in_progress_at_once_on_one_lane_get_rows_of_their_own_and_one_after_another_share_a_row()
+    {
+        TimelineSpan[] spans =
+        [
+            new("fetch 1", "T5", 0, 100, false, false),
+            new("fetch 2", "T5", 10, 100, false, false),
+            new("fetch 3", "T5", 100, 150, false, false),
+            new("work", "T6", 0, 50, false, true),
+        ];
+
+        var (rowOf, rowsOf) = TimelineReport.PackRows(spans, ["T5", "T6"]);
+
+        rowOf.Should().Equal(0, 1, 0, 0);
+        rowsOf.Should().Equal(2, 1);
+        var ys = Regex.Matches(TimelineReport.Svg(Timeline("c", spans), Outcome.Passed), "<rect class=\"bar\" x=\"[0-9.]+\" y=\"([0-9.]+)\"")
+            .Select(m => double.Parse(m.Groups[1].Value)).ToList();
+        ys[1].Should().BeGreaterThan(ys[0]);
+        ys[2].Should().Be(ys[0]);
+        ys[3].Should().BeGreaterThan(ys[1], "the next lane starts below both rows of the first");
+    }
+
+    [Fact]
+    public void A_lane_never_grows_past_its_row_limit()
+    {
+        var spans = Enumerable.Range(0, 100).Select(i => new TimelineSpan($"fetch {i}", "T5", i * 0.01, 100, false, false)).ToList();
+
+        var (rowOf, rowsOf) = TimelineReport.PackRows(spans, ["T5"]);
+
+        rowsOf.Should().Equal(20);
+        rowOf.Max().Should().Be(19);
+    }
+
+    [Fact]
+    public void A_page_without_any_timeline_says_how_to_get_one()
+    {
+        TimelineReport.Render("the run", [Gather], [Check("Runs", Outcome.Passed)], []).Should().Contain("No timeline was recorded").And.Contain("(no timeline)");
+    }
+
+    [Fact]
+    public void The_timelines_file_is_read_and_a_line_cut_short_is_skipped()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file,
+                """{"check":"A.B.C","verdict":"verdict: sequential","shape":"Sequential","total":1,"spans":[{"name":"x","lane":"T3","start":0.5,"end":2,"open":false,"busy":true}]}""" + "\n" +
+                """{"check":"A.B.D","verdict":"verd""");
+
+            var read = CheckTimeline.Read(file);
+
+            read.Should().ContainSingle().Which.Should().BeEquivalentTo(new { Check = "A.B.C", Shape = "Sequential", Total = 1 });
+            read[0].Spans.Should().Equal(new TimelineSpan("x", "T3", 0.5, 2, false, true));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [SkippableFact]
+    public void The_page_draws_every_bar_with_a_size_in_a_headless_browser()
+    {
+        var browser = HeadlessBrowser.Find();
+        Skip.If(browser is null, "no Chromium on the PATH: `./build.sh ci` installs it with apt-get where it can");
+        var dir = Path.Combine(Path.GetTempPath(), "kata-report-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var page = TimelineReport.Write(dir, "the run", [Gather], [Check("Runs_in_parallel", Outcome.Failed, "no")],
+                [Timeline("ConcurrencyKata.Tests.Ex01.GatherTests.Runs_in_parallel", TwoLanes)]);
+
+            browser!.Inspect(page).Should().Be(new DrawnPage(Timelines: 1, Bars: 3, DrawnBars: 3));
+            browser.Screenshot(page, Path.Combine(dir, "shot.png"), 800, 600).Should().BeTrue();
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
+
+public sealed class BenchOutputTests
+{
+    [Fact]
+    public void An_empty_folder_lacks_every_part_and_each_is_named()
+    {
+        var dir = Directory.CreateTempSubdirectory("kata-bench-").FullName;
+        try
+        {
+            var problems = Bench.CheckOutput(dir);
+
+            problems.Should().Contain("report.md is missing").And.Contain("results.json is missing")
+                .And.Contain("cpu-bound.png is missing or not a PNG").And.Contain("i-o-bound.svg is missing or not an SVG").And.Contain("mixed.png is missing or not a PNG");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_complete_output_passes_and_a_workload_without_timings_does_not()
+    {
+        var dir = Directory.CreateTempSubdirectory("kata-bench-").FullName;
+        try
+        {
+            byte[] png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0];
+            foreach (var name in new[] { "i-o-bound", "cpu-bound", "mixed" })
+            {
+                File.WriteAllBytes(Path.Combine(dir, name + ".png"), png);
+                File.WriteAllText(Path.Combine(dir, name + ".svg"), "<svg></svg>");
+            }
+            File.WriteAllText(Path.Combine(dir, "report.md"), "## I/O-bound: x\n## CPU-bound: x\n## Mixed: x\n## Unit costs: x\n");
+            string Cells(string workload, double median) => string.Join(",", new[] { "sequential", "a", "b" }.Select(s =>
+                $$"""{"workload":"{{workload}}","strategy":"{{s}}","median":{{median}},"seconds":[0.1,0.2]}"""));
+            string Json(double cpuMedian) => $$$"""{"cells":[{{{Cells("I/O-bound", 0.1)}}},{{{Cells("CPU-bound", cpuMedian)}}},{{{Cells("Mixed", 0.1)}}}],"unitCosts":[1,2,3,4],"gather":{"seconds":0.2}}""";
+            File.WriteAllText(Path.Combine(dir, "results.json"), Json(0.1));
+
+            Bench.CheckOutput(dir).Should().BeEmpty();
+
+            File.WriteAllText(Path.Combine(dir, "results.json"), Json(0));
+            Bench.CheckOutput(dir).Should().ContainSingle().Which.Should().Contain("CPU-bound");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}

@@ -1,0 +1,269 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+
+namespace ConcurrencyKata.Runner;
+
+/// <summary>One operation of a check's timeline, in milliseconds from its scenario's start.</summary>
+public sealed record TimelineSpan(string Name, string Lane, double Start, double End, bool Open, bool Busy);
+
+/// <summary>One scenario's timeline as the judge's host kept it (tests/.../Probes/TimelineLog.cs).</summary>
+public sealed record CheckTimeline(string Check, string Verdict, string Shape, int Total, IReadOnlyList<TimelineSpan> Spans)
+{
+    /// <summary>Reads the host's timelines file (JSON lines); lines cut short are skipped, a missing file is empty.</summary>
+    public static IReadOnlyList<CheckTimeline> Read(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return [];
+        }
+        var timelines = new List<CheckTimeline>();
+        foreach (var line in File.ReadLines(path).Where(l => l.Trim().Length > 0))
+        {
+            try
+            {
+                using var json = JsonDocument.Parse(line);
+                var root = json.RootElement;
+                var spans = root.GetProperty("spans").EnumerateArray().Select(s => new TimelineSpan(
+                    s.GetProperty("name").GetString() ?? "", s.GetProperty("lane").GetString() ?? "",
+                    s.GetProperty("start").GetDouble(), s.GetProperty("end").GetDouble(),
+                    s.GetProperty("open").GetBoolean(), s.GetProperty("busy").GetBoolean())).ToList();
+                timelines.Add(new CheckTimeline(root.GetProperty("check").GetString() ?? "", root.GetProperty("verdict").GetString() ?? "",
+                    root.GetProperty("shape").GetString() ?? "", root.GetProperty("total").GetInt32(), spans));
+            }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+            {
+                // the last line of a host killed while writing it
+            }
+        }
+        return timelines;
+    }
+}
+
+/// <summary>
+/// `./build.sh report`: the last run's checks as a self-contained HTML page (no network needed),
+/// per exercise and per check, each scenario's timeline drawn as SVG: one lane per thread or
+/// process, one bar per operation (solid while computing, pale while waiting, striped if it never
+/// finished), coloured by the check's outcome, with the verdict and, for a failing check, its message.
+/// </summary>
+public static class TimelineReport
+{
+    public const string FileName = "index.html";
+
+    private const int LabelWidth = 70;
+    private const int PlotWidth = 860;
+    private const int LaneHeight = 16;
+    private const int RowHeight = 10;
+    private const int MaxRowsPerLane = 20;
+    private const int AxisHeight = 18;
+    private const int MaxLanes = 40;
+
+    /// <summary>The display name xunit gives a check: Class.Method, or Class.Method(arguments) for a theory's case.</summary>
+    public static string DisplayName(TestOutcome outcome) => outcome.Case.Length == 0 ? outcome.FullName : $"{outcome.FullName}({outcome.Case})";
+
+    /// <summary>Writes the page to <paramref name="directory"/>/index.html and returns its path.</summary>
+    public static string Write(string directory, string title, IReadOnlyList<Exercise> exercises, IReadOnlyList<TestOutcome> outcomes, IReadOnlyList<CheckTimeline> timelines)
+    {
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, FileName);
+        File.WriteAllText(path, Render(title, exercises, outcomes, timelines));
+        return path;
+    }
+
+    public static string Render(string title, IReadOnlyList<Exercise> exercises, IReadOnlyList<TestOutcome> outcomes, IReadOnlyList<CheckTimeline> timelines)
+    {
+        var byCheck = timelines.GroupBy(t => t.Check).ToDictionary(g => g.Key, g => g.ToList());
+        var html = new StringBuilder();
+        html.Append($$"""
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><title>{{E(title)}}</title>
+            <style>
+            body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; }
+            h2 { margin-top: 32px; border-bottom: 1px solid #ccc; }
+            details { margin: 6px 0 6px 8px; } summary { cursor: pointer; }
+            .passed { color: #1a7f37; } .failed { color: #cf222e; } .skipped { color: #9a6700; }
+            .verdict { color: #555; margin: 2px 0 2px 16px; font-style: italic; }
+            pre { background: #f6f8fa; padding: 8px; margin-left: 16px; white-space: pre-wrap; max-height: 24em; overflow: auto; }
+            svg { display: block; margin: 4px 0 12px 16px; }
+            .lane { font: 11px monospace; fill: #555; } .tick { font: 10px sans-serif; fill: #777; }
+            .legend span { display: inline-block; margin-right: 16px; }
+            .swatch { display: inline-block; width: 24px; height: 10px; margin-right: 4px; vertical-align: middle; }
+            </style></head>
+            <body>
+            <h1>{{E(title)}}</h1>
+            <p class="legend"><span><i class="swatch" style="background:#2da44e"></i>computing (passed check)</span>
+            <span><i class="swatch" style="background:#2da44e;opacity:.35"></i>waiting</span>
+            <span><i class="swatch" style="background:#cf222e"></i>failed check</span>
+            <span><i class="swatch" style="background:#8c959f"></i>skipped</span>
+            <span><i class="swatch" style="background:repeating-linear-gradient(45deg,#bf8700 0 3px,#fff 3px 6px)"></i>never finished</span></p>
+            <p>One lane per thread (T<i>id</i>) or process (P<i>pid</i>); time runs left to right, in milliseconds from the check's start.
+            The verdict says what the bars show: <b>sequential</b> (one at a time), <b>concurrent, not parallel</b> (several in
+            progress, never two computing at once) or <b>parallel</b> (computing at the same instant on different threads or processes).</p>
+
+            """);
+        var drawn = 0;
+        foreach (var exercise in exercises)
+        {
+            var checks = outcomes.Where(o => exercise.Owns(o.ClassName)).OrderBy(o => o.Outcome != Outcome.Failed).ThenBy(o => o.Check, StringComparer.Ordinal).ToList();
+            if (checks.Count == 0)
+            {
+                continue;
+            }
+            var failed = checks.Count(c => c.Outcome == Outcome.Failed);
+            html.Append($"<h2 id=\"ex{E(exercise.Number)}\">{E(exercise.Number)} · {E(exercise.Title)} <small class=\"{(failed > 0 ? "failed" : "passed")}\">" +
+                        $"{checks.Count - failed} of {checks.Count} checks pass</small></h2>\n");
+            foreach (var check in checks)
+            {
+                var state = check.Outcome.ToString().ToLowerInvariant();
+                var scenarios = byCheck.GetValueOrDefault(DisplayName(check)) ?? [];
+                html.Append($"<details class=\"check\"{(check.Outcome == Outcome.Failed || scenarios.Count > 0 ? " open" : "")}><summary><span class=\"{state}\">{state}</span> {E(check.Check)}" +
+                            $"{(scenarios.Count == 0 ? " <small>(no timeline)</small>" : "")}</summary>\n");
+                if (check.Outcome != Outcome.Passed && check.Message.Length > 0)
+                {
+                    html.Append($"<pre>{E(Grading.CleanMessage(check.Message))}</pre>\n");
+                }
+                foreach (var timeline in scenarios)
+                {
+                    html.Append($"<p class=\"verdict\">{E(timeline.Verdict)}{(timeline.Total > timeline.Spans.Count ? $" (the first {timeline.Spans.Count} of {timeline.Total} operations drawn)" : "")}</p>\n");
+                    html.Append(Svg(timeline, check.Outcome));
+                    drawn++;
+                }
+                html.Append("</details>\n");
+            }
+        }
+        if (drawn == 0)
+        {
+            html.Append("<p>No timeline was recorded: run the checks first (<code>./build.sh test</code>).</p>\n");
+        }
+        // a self-check a headless browser can read back (--dump-dom): how many bars were laid out with a size
+        html.Append("""
+            <script>
+            window.addEventListener('load', () => {
+              const bars = [...document.querySelectorAll('rect.bar')];
+              document.body.dataset.timelines = document.querySelectorAll('svg.timeline').length;
+              document.body.dataset.bars = bars.length;
+              document.body.dataset.drawnBars = bars.filter(b => { const r = b.getBoundingClientRect(); return r.width > 0 && r.height > 0; }).length;
+            });
+            </script>
+            </body></html>
+
+            """);
+        return html.ToString();
+    }
+
+    /// <summary>One scenario as an SVG chart: a label column of lanes, bars scaled to the longest end, ticks along the top.</summary>
+    public static string Svg(CheckTimeline timeline, Outcome outcome)
+    {
+        var lanes = timeline.Spans.Select(s => s.Lane).Distinct().Take(MaxLanes).ToList();
+        // operations in progress at once on one lane (async calls started by one thread) each get a row of their own
+        var (rowOf, rowsOf) = PackRows(timeline.Spans, lanes);
+        var firstRow = new int[lanes.Count];
+        for (var i = 1; i < lanes.Count; i++)
+        {
+            firstRow[i] = firstRow[i - 1] + rowsOf[i - 1];
+        }
+        var rows = lanes.Count == 0 ? 0 : firstRow[^1] + rowsOf[^1];
+        var span = Math.Max(1.0, timeline.Spans.Count == 0 ? 1.0 : timeline.Spans.Max(s => s.End));
+        var height = AxisHeight + rows * RowHeight + (LaneHeight - RowHeight) * lanes.Count + 4;
+        double LaneTop(int lane) => AxisHeight + firstRow[lane] * RowHeight + lane * (LaneHeight - RowHeight);
+        var colour = outcome switch { Outcome.Passed => "#2da44e", Outcome.Failed => "#cf222e", _ => "#8c959f" };
+        var svg = new StringBuilder();
+        svg.Append(CultureInfo.InvariantCulture, $"<svg class=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{LabelWidth + PlotWidth + 10}\" height=\"{height:0}\" role=\"img\" aria-label=\"{E(timeline.Verdict)}\">\n");
+        svg.Append("<defs><pattern id=\"open\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect width=\"3\" height=\"6\" fill=\"#bf8700\"/></pattern></defs>\n");
+        var step = NiceStep(span / 8);
+        for (var t = 0.0; t <= span + 1e-9; t += step)
+        {
+            var x = LabelWidth + t / span * PlotWidth;
+            svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{x:0.#}\" y1=\"{AxisHeight - 4}\" x2=\"{x:0.#}\" y2=\"{height:0}\" stroke=\"#eee\"/><text class=\"tick\" x=\"{x:0.#}\" y=\"11\" text-anchor=\"middle\">{t:0.##} ms</text>\n");
+        }
+        for (var i = 0; i < lanes.Count; i++)
+        {
+            var top = LaneTop(i);
+            svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"0\" y1=\"{top:0.#}\" x2=\"{LabelWidth + PlotWidth}\" y2=\"{top:0.#}\" stroke=\"#ddd\"/>" +
+                                                      $"<text class=\"lane\" x=\"4\" y=\"{top + 12:0.#}\">{E(lanes[i])}</text>\n");
+        }
+        foreach (var (s, index) in timeline.Spans.Select((s, i) => (s, i)))
+        {
+            var lane = lanes.IndexOf(s.Lane);
+            if (lane < 0)
+            {
+                continue;
+            }
+            var x = LabelWidth + s.Start / span * PlotWidth;
+            var width = Math.Max(1.0, (s.End - s.Start) / span * PlotWidth);
+            var fill = s.Open ? "url(#open)" : colour;
+            var opacity = s.Busy || s.Open ? 1.0 : 0.35;
+            var y = LaneTop(lane) + (LaneHeight - RowHeight) / 2.0 + rowOf[index] * RowHeight + 1;
+            svg.Append(CultureInfo.InvariantCulture,
+                $"<rect class=\"bar\" x=\"{x:0.##}\" y=\"{y:0.#}\" width=\"{width:0.##}\" height=\"{RowHeight - 2}\" fill=\"{fill}\" fill-opacity=\"{opacity:0.##}\" stroke=\"#fff\" stroke-width=\"0.5\">" +
+                $"<title>{E(s.Name)} on {E(s.Lane)}: {s.Start:0.#}–{s.End:0.#} ms{(s.Open ? ", never finished" : s.Busy ? ", computing" : ", waiting")}</title></rect>\n");
+        }
+        svg.Append("</svg>\n");
+        return svg.ToString();
+    }
+
+    /// <summary>
+    /// The row of each span within its lane: the first row whose last operation has ended by the
+    /// time it starts (so overlapping operations of one lane are drawn one under another), at most
+    /// <see cref="MaxRowsPerLane"/> rows per lane (more share the last one). Also the rows each lane needs.
+    /// </summary>
+    internal static (int[] RowOf, int[] RowsOf) PackRows(IReadOnlyList<TimelineSpan> spans, IReadOnlyList<string> lanes)
+    {
+        var rowOf = new int[spans.Count];
+        var rowsOf = new int[lanes.Count];
+        for (var lane = 0; lane < lanes.Count; lane++)
+        {
+            var ends = new List<double>();
+            foreach (var i in Enumerable.Range(0, spans.Count).Where(i => spans[i].Lane == lanes[lane]).OrderBy(i => spans[i].Start))
+            {
+                var row = ends.FindIndex(end => end <= spans[i].Start);
+                if (row < 0)
+                {
+                    row = Math.Min(ends.Count, MaxRowsPerLane - 1);
+                    if (row == ends.Count)
+                    {
+                        ends.Add(0);
+                    }
+                }
+                ends[row] = Math.Max(ends[row], spans[i].End);
+                rowOf[i] = row;
+            }
+            rowsOf[lane] = Math.Max(1, ends.Count);
+        }
+        return (rowOf, rowsOf);
+    }
+
+    /// <summary>1, 2 or 5 times a power of ten, at least <paramref name="rough"/>.</summary>
+    internal static double NiceStep(double rough)
+    {
+        var power = Math.Pow(10, Math.Floor(Math.Log10(Math.Max(rough, 1e-6))));
+        return new[] { 1.0, 2.0, 5.0, 10.0 }.Select(m => m * power).First(s => s >= rough);
+    }
+
+    private static string E(string text) => WebUtility.HtmlEncode(text);
+}
+
+/// <summary>The report of a variant's last run, from the files the judge's host left in .kata/results.</summary>
+public static class TimelinePage
+{
+    /// <summary>artifacts/report/ in the repository.</summary>
+    public static string Directory(KataRepository repository) => Path.Combine(repository.Root, "artifacts", "report");
+
+    /// <summary>Writes the page for <paramref name="variant"/>'s last run (or the given <paramref name="outcomes"/>); null when that run left no results.</summary>
+    public static string? Write(KataRepository repository, Variant variant, IReadOnlyList<TestOutcome>? outcomes = null)
+    {
+        var judge = new Judge(repository);
+        outcomes ??= HostResultsReader.Read(judge.ResultsFile(variant)).Outcomes;
+        if (outcomes.Count == 0)
+        {
+            return null;
+        }
+        return TimelineReport.Write(Directory(repository), $"ConcurrencyKata: the checks of {variant.Description}, as they ran",
+            repository.Exercises, outcomes, CheckTimeline.Read(judge.TimelinesFile(variant)));
+    }
+
+    /// <summary>Whether the last run of <paramref name="variant"/> kept a timeline for <paramref name="check"/>.</summary>
+    public static bool HasTimeline(IReadOnlyList<CheckTimeline> timelines, TestOutcome check)
+        => timelines.Any(t => t.Check == TimelineReport.DisplayName(check));
+}
