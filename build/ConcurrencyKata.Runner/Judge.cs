@@ -150,6 +150,7 @@ public sealed class Judge(KataRepository repository, bool strict = false)
     public TestRun Test(Variant variant, IReadOnlyCollection<Exercise>? only = null)
     {
         IReadOnlyCollection<Exercise> scope = only ?? repository.Exercises;
+        Directory.CreateDirectory(Path.GetDirectoryName(TimelinesFile(variant))!);
         File.Delete(TimelinesFile(variant)); // each host run of this one appends its checks' timelines
         var run = TestOnce(variant, only);
         var excluded = new List<Exercise>();
