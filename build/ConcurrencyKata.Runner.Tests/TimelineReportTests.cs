@@ -24,7 +24,7 @@ public sealed class TimelineReportTests
     {
         var outcomes = new[]
         {
-            Check("Runs_in_parallel", Outcome.Failed, "Expected 2 at once.\nObserved: 1."),
+            Check("Runs_in_parallel", Outcome.Failed, "Expected 2 at once.\nObserved: 1.\n\ntimeline: 3 operation(s) over 200 ms\n  work 1  T5 |###|"),
             Check("Limits", Outcome.Passed, @case: "limit: 3"),
         };
         var timelines = new[]
@@ -39,7 +39,7 @@ public sealed class TimelineReportTests
         Regex.Matches(html, "<rect class=\"bar\"").Should().HaveCount(4);
         html.Should().Contain("01 · Async gather").And.Contain("1 of 2 checks pass")
             .And.Contain("runs in parallel").And.Contain("limits (limit: 3)")
-            .And.Contain("Expected 2 at once.\nObserved: 1.")
+            .And.Contain("Expected 2 at once.\nObserved: 1.</pre>", "the text chart is left out where the page draws the timeline")
             .And.Contain("verdict: parallel")
             .And.Contain(">T5</text>").And.Contain(">T6</text>")
             .And.Contain("url(#open)", "an operation that never finished is striped")

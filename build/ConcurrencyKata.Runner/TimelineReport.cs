@@ -121,7 +121,7 @@ public static class TimelineReport
                             $"{(scenarios.Count == 0 ? " <small>(no timeline)</small>" : "")}</summary>\n");
                 if (check.Outcome != Outcome.Passed && check.Message.Length > 0)
                 {
-                    html.Append($"<pre>{E(Grading.CleanMessage(check.Message))}</pre>\n");
+                    html.Append($"<pre>{E(WithoutAsciiTimeline(Grading.CleanMessage(check.Message), scenarios.Count > 0))}</pre>\n");
                 }
                 foreach (var timeline in scenarios)
                 {
@@ -232,6 +232,13 @@ public static class TimelineReport
             rowsOf[lane] = Math.Max(1, ends.Count);
         }
         return (rowOf, rowsOf);
+    }
+
+    /// <summary>A failure message without the text chart the terminal shows, when the page draws that timeline below it.</summary>
+    internal static string WithoutAsciiTimeline(string message, bool drawnBelow)
+    {
+        var chart = message.IndexOf("\ntimeline: ", StringComparison.Ordinal);
+        return drawnBelow && chart >= 0 ? message[..chart].TrimEnd() : message;
     }
 
     /// <summary>1, 2 or 5 times a power of ten, at least <paramref name="rough"/>.</summary>
