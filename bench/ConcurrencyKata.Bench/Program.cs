@@ -3,11 +3,12 @@ using ConcurrencyKata;
 using ConcurrencyKata.Bench;
 using Spectre.Console;
 
-// ./build.sh bench [--quick]: measures the three workloads with every strategy and worker count,
+// ./build.sh bench [--quick | --smoke]: measures the three workloads with every strategy and worker count,
 // then the unit costs, then many waits at once; prints the table and writes artifacts/bench/.
-var quick = args.Contains("--quick");
+var smoke = args.Contains("--smoke"); // ci's: every step, smallest sizes, figures meaningless
+var quick = smoke || args.Contains("--quick");
 var output = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault() ?? Path.Combine("artifacts", "bench");
-var settings = BenchSettings.For(quick);
+var settings = BenchSettings.For(quick, smoke);
 var console = AnsiConsole.Console;
 var clock = Stopwatch.StartNew();
 
@@ -66,7 +67,7 @@ try
                 }
             }
             task.Description = "unit costs (BenchmarkDotNet)";
-            unitCosts = UnitCosts.Measure(quick, Path.Combine(output, "benchmarkdotnet"));
+            unitCosts = UnitCosts.Measure(quick, smoke, Path.Combine(output, "benchmarkdotnet"));
             task.Increment(1);
         });
 }

@@ -128,7 +128,7 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console, 
 
         if (focus is null)
         {
-            Section("bench --quick: the comparison runs and writes its report (its shape is checked, not its speed)");
+            Section("bench --smoke: the comparison runs and writes its report (its shape is checked, not its speed)");
             BenchRuns();
         }
 
@@ -233,9 +233,9 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console, 
         {
             Directory.Delete(output, recursive: true);
         }
-        var run = ProcessRunner.Run("dotnet", [Bench.Program(repository), "--quick", "--out", output], repository.Root, TimeSpan.FromMinutes(3));
+        var run = ProcessRunner.Run("dotnet", [Bench.Program(repository), "--smoke", "--out", output], repository.Root, TimeSpan.FromMinutes(3));
         var problems = run.ExitCode == 0 ? Bench.CheckOutput(output) : [$"it exited with code {run.ExitCode}{(run.TimedOut ? " (stopped after 3 minutes)" : "")}:\n{Judge.LastLines(run.Output, 20)}"];
-        Check(problems.Count == 0, $"bench --quick wrote its table, report.md, results.json and a chart per workload (PNG, SVG) to {repository.Relative(output)}/ [{clock.Elapsed.TotalSeconds:0.0} s]",
+        Check(problems.Count == 0, $"bench --smoke wrote its table, report.md, results.json and a chart per workload (PNG, SVG) to {repository.Relative(output)}/ [{clock.Elapsed.TotalSeconds:0.0} s]",
             string.Join("\n", problems));
     }
 
