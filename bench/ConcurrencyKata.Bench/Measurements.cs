@@ -8,15 +8,15 @@ public sealed record BenchSettings(bool Quick, int Repeats, IReadOnlyList<int> W
 {
     /// <summary>
     /// Worker counts 1, 2, ... up to twice the core count (the quick run: 1 and 2). The smoke run
-    /// (ci's) goes through every step with the smallest sizes and one run per cell: it shows the
-    /// bench works, its figures mean nothing.
+    /// (ci's) goes through every step with the smallest sizes: it shows the
+    /// bench works (two runs per cell, the fewest a spread needs), its figures mean nothing.
     /// </summary>
     public static BenchSettings For(bool quick, bool smoke = false)
     {
         var cores = Environment.ProcessorCount;
         if (smoke)
         {
-            return new(true, 1, [1, 2], Waits: 4, Wait: TimeSpan.FromMilliseconds(10), CpuJobs: 2, Documents: 2, Fetch: TimeSpan.FromMilliseconds(10), GatheredWaits: 100);
+            return new(true, 2, [1, 2], Waits: 4, Wait: TimeSpan.FromMilliseconds(10), CpuJobs: 2, Documents: 2, Fetch: TimeSpan.FromMilliseconds(10), GatheredWaits: 100);
         }
         return quick
             ? new(true, 2, [1, 2], Waits: 8, Wait: TimeSpan.FromMilliseconds(40), CpuJobs: 4, Documents: 4, Fetch: TimeSpan.FromMilliseconds(40), GatheredWaits: 1_000)

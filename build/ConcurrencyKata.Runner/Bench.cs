@@ -7,7 +7,7 @@ namespace ConcurrencyKata.Runner;
 /// <summary>
 /// `./build.sh bench`: builds bench/ConcurrencyKata.Bench (Release: the figures are measurements)
 /// and runs it; it writes its table to the terminal and its report, results and charts to
-/// artifacts/bench/. ci runs it with --smoke (every step, the smallest sizes, one run per cell) and checks what it wrote (<see cref="CheckOutput"/>):
+/// artifacts/bench/. ci runs it with --smoke (every step, the smallest sizes, two runs per cell) and checks what it wrote (<see cref="CheckOutput"/>):
 /// the shape of the report, never the speed.
 /// </summary>
 public static class Bench
