@@ -2,26 +2,29 @@ using System.Diagnostics;
 
 namespace ConcurrencyKata.Bench;
 
-/// <summary>What each run of the bench measures: its sizes, how often each cell is repeated, which worker counts.</summary>
-public sealed record BenchSettings(bool Quick, int Repeats, IReadOnlyList<int> WorkerCounts, int Waits, TimeSpan Wait, int CpuJobs, int Documents, TimeSpan Fetch,
-    int GatheredWaits)
+/// <summary>How much the bench measures: everything (figures worth reading), small sizes (rough figures), or ci's smoke run.</summary>
+public enum BenchSize { Full, Quick, Smoke }
+
+/// <summary>What each run of the bench measures: its sizes, how often each cell is repeated, which worker counts, how long BenchmarkDotNet measures each unit cost.</summary>
+public sealed record BenchSettings(BenchSize Size, int Repeats, IReadOnlyList<int> WorkerCounts, int Waits, TimeSpan Wait, int CpuJobs, int Documents, TimeSpan Fetch,
+    int GatheredWaits, int UnitCostWarmups, int UnitCostIterations, TimeSpan UnitCostIterationTime)
 {
+    public bool Quick => Size != BenchSize.Full;
+
     /// <summary>
-    /// Worker counts 1, 2, ... up to twice the core count (the quick run: 1 and 2). The smoke run
-    /// (ci's) goes through every step with the smallest sizes: it shows the
-    /// bench works (two runs per cell, the fewest a spread needs), its figures mean nothing.
+    /// Worker counts 1, 2, ... up to twice the core count (the quick and smoke runs: 1 and 2). The
+    /// smoke run (ci's) goes through every step with the smallest sizes: it shows the bench works
+    /// (two runs per cell, the fewest a spread needs), its figures mean nothing.
     /// </summary>
-    public static BenchSettings For(bool quick, bool smoke = false)
+    public static BenchSettings For(BenchSize size) => size switch
     {
-        var cores = Environment.ProcessorCount;
-        if (smoke)
-        {
-            return new(true, 2, [1, 2], Waits: 4, Wait: TimeSpan.FromMilliseconds(10), CpuJobs: 2, Documents: 2, Fetch: TimeSpan.FromMilliseconds(10), GatheredWaits: 100);
-        }
-        return quick
-            ? new(true, 2, [1, 2], Waits: 8, Wait: TimeSpan.FromMilliseconds(40), CpuJobs: 4, Documents: 4, Fetch: TimeSpan.FromMilliseconds(40), GatheredWaits: 1_000)
-            : new(false, 5, [.. Enumerable.Range(1, 2 * cores)], Waits: 12, Wait: TimeSpan.FromMilliseconds(50), CpuJobs: 8, Documents: 6, Fetch: TimeSpan.FromMilliseconds(50), GatheredWaits: 10_000);
-    }
+        BenchSize.Smoke => new(size, 2, [1, 2], Waits: 4, Wait: TimeSpan.FromMilliseconds(10), CpuJobs: 2, Documents: 2, Fetch: TimeSpan.FromMilliseconds(10), GatheredWaits: 100,
+            UnitCostWarmups: 1, UnitCostIterations: 1, UnitCostIterationTime: TimeSpan.FromMilliseconds(20)),
+        BenchSize.Quick => new(size, 2, [1, 2], Waits: 8, Wait: TimeSpan.FromMilliseconds(40), CpuJobs: 4, Documents: 4, Fetch: TimeSpan.FromMilliseconds(40), GatheredWaits: 1_000,
+            UnitCostWarmups: 1, UnitCostIterations: 3, UnitCostIterationTime: TimeSpan.FromMilliseconds(100)),
+        _ => new(size, 5, [.. Enumerable.Range(1, 2 * Environment.ProcessorCount)], Waits: 12, Wait: TimeSpan.FromMilliseconds(50), CpuJobs: 8, Documents: 6, Fetch: TimeSpan.FromMilliseconds(50), GatheredWaits: 10_000,
+            UnitCostWarmups: 2, UnitCostIterations: 6, UnitCostIterationTime: TimeSpan.FromMilliseconds(250)),
+    };
 }
 
 /// <summary>

@@ -5,10 +5,9 @@ using Spectre.Console;
 
 // ./build.sh bench [--quick | --smoke]: measures the three workloads with every strategy and worker count,
 // then the unit costs, then many waits at once; prints the table and writes artifacts/bench/.
-var smoke = args.Contains("--smoke"); // ci's: every step, smallest sizes, figures meaningless
-var quick = smoke || args.Contains("--quick");
+var size = args.Contains("--smoke") ? BenchSize.Smoke : args.Contains("--quick") ? BenchSize.Quick : BenchSize.Full;
 var output = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault() ?? Path.Combine("artifacts", "bench");
-var settings = BenchSettings.For(quick, smoke);
+var settings = BenchSettings.For(size);
 var console = AnsiConsole.Console;
 var clock = Stopwatch.StartNew();
 
@@ -67,7 +66,7 @@ try
                 }
             }
             task.Description = "unit costs (BenchmarkDotNet)";
-            unitCosts = UnitCosts.Measure(quick, smoke, Path.Combine(output, "benchmarkdotnet"));
+            unitCosts = UnitCosts.Measure(settings, Path.Combine(output, "benchmarkdotnet"));
             task.Increment(1);
         });
 }
@@ -79,7 +78,7 @@ finally
     }
 }
 
-var results = new BenchResults(Machine.Describe(), quick, settings.Repeats, [.. workloads.Select(w => (w.Name, w.Description))], cells, unitCosts,
+var results = new BenchResults(Machine.Describe(), settings.Quick, settings.Repeats, [.. workloads.Select(w => (w.Name, w.Description))], cells, unitCosts,
     settings.GatheredWaits, gather.Seconds, gather.PeakThreads);
 BenchReport.Table(console, results);
 var files = BenchReport.Write(output, results);

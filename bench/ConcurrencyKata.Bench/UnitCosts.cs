@@ -66,14 +66,14 @@ public class UnitCosts
     }
 
     /// <summary>Runs the four benchmarks and returns each one's median time in nanoseconds, by description.</summary>
-    public static IReadOnlyList<(string Unit, double MedianNanoseconds)> Measure(bool quick, bool smoke, string artifacts)
+    public static IReadOnlyList<(string Unit, double MedianNanoseconds)> Measure(BenchSettings settings, string artifacts)
     {
         var job = BenchmarkDotNet.Jobs.Job.Default
             .WithToolchain(InProcessEmitToolchain.Instance)
             .WithLaunchCount(1)
-            .WithWarmupCount(quick ? 1 : 2)
-            .WithIterationCount(smoke ? 1 : quick ? 3 : 6)
-            .WithIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(smoke ? 20 : quick ? 100 : 250))
+            .WithWarmupCount(settings.UnitCostWarmups)
+            .WithIterationCount(settings.UnitCostIterations)
+            .WithIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(settings.UnitCostIterationTime.TotalMilliseconds))
             .WithUnrollFactor(1)
             .WithStrategy(BenchmarkDotNet.Engines.RunStrategy.Throughput);
         var config = ManualConfig.CreateEmpty()
