@@ -18,7 +18,7 @@ public static class ChecksumReport
             // Blocks the calling thread until the document has arrived...
             var document = fetcher.FetchAsync(key, cancellationToken).Result;
 
-            // ...then keeps that same thread busy computing for tens of milliseconds.
+            // ...then keeps that same thread busy computing for a fraction of a second.
             checksums.Add(DocumentChecksum.Compute(document));
         }
         return Task.FromResult<IReadOnlyList<long>>(checksums);

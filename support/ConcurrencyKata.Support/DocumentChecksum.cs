@@ -1,7 +1,7 @@
 namespace ConcurrencyKata;
 
 /// <summary>
-/// A deliberately expensive checksum: tens of milliseconds of pure computation per document.
+/// A deliberately expensive checksum: a fraction of a second of pure computation per document (a fixed amount of work: about 0.1–0.4 s, depending on the machine).
 /// It never waits for anything, so awaiting cannot make it cheaper; only running it on
 /// another thread keeps the caller's thread free.
 /// </summary>
@@ -15,6 +15,12 @@ public static class DocumentChecksum
     /// judge sets it; it has no effect on the result.
     /// </summary>
     internal static Action<string, int, long, long>? Observer { get; set; }
+
+    /// <summary>
+    /// Lets the judge see each checksum the moment it starts (the document, the thread, the
+    /// timestamp): a slow checksum that started late is seen before it ends. Only the judge sets it.
+    /// </summary>
+    internal static Action<string, int, long>? StartObserver { get; set; }
 
     /// <summary>
     /// Lets the judge time each checksum on the thread that computes it (its CPU clock): the
@@ -35,6 +41,7 @@ public static class DocumentChecksum
         ArgumentNullException.ThrowIfNull(document);
         var observer = Observer;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        StartObserver?.Invoke(document, Environment.CurrentManagedThreadId, started);
         var result = StandIn is { } standIn ? standIn(document)
             : Meter is { } meter ? meter(() => ComputeCore(document))
             : ComputeCore(document);

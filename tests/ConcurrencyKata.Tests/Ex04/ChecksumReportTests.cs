@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 
 namespace ConcurrencyKata.Tests.Ex04;
@@ -56,17 +55,17 @@ public sealed class ChecksumReportTests
     {
         using var scenario = new Scenario();
         using var loop = new SingleThreadLoop();
-        using var watch = new ChecksumWatch(scenario);
+        using var watch = new DigestWatch(scenario, label: "checksum");
         var keys = Keys(4);
         var fetcher = new FakeFetcher(scenario, FakeFetcher.After(TimeSpan.FromMilliseconds(20)));
 
         var call = loop.Start(() => ChecksumReport.BuildAsync(fetcher, keys));
         scenario.Wait(loop, call, Patience, "Expected BuildAsync to finish.");
 
-        var onLoop = watch.Threads.Where(t => t.ThreadId == loop.ThreadId).Select(t => t.Document).ToList();
-        scenario.Check(watch.Threads.Count > 0 && onLoop.Count == 0, () =>
-            $"Expected every checksum to be computed off the event loop's thread (T{loop.ThreadId}): each takes tens of milliseconds of pure CPU.\n" +
-            $"Observed: {(watch.Threads.Count == 0 ? "DocumentChecksum.Compute was never called" : $"{onLoop.Count} of {watch.Threads.Count} ran on T{loop.ThreadId}")}.\n" +
+        var onLoop = watch.Digests.Where(d => d.ThreadId == loop.ThreadId).Select(d => d.Key).ToList();
+        scenario.Check(watch.Digests.Count > 0 && onLoop.Count == 0, () =>
+            $"Expected every checksum to be computed off the event loop's thread (T{loop.ThreadId}): each takes a fraction of a second of pure CPU.\n" +
+            $"Observed: {(watch.Digests.Count == 0 ? "DocumentChecksum.Compute was never called" : $"{onLoop.Count} of {watch.Digests.Count} ran on T{loop.ThreadId}")}.\n" +
             "Look at: awaiting does not move computation anywhere. By default an await resumes on the loop (it captured the loop's " +
             "SynchronizationContext); with ConfigureAwait(false) it resumes wherever the awaited task finished, or right here if it had already finished. " +
             "Hand the work to the thread pool: await Task.Run(() => DocumentChecksum.Compute(document)).");
@@ -81,7 +80,7 @@ public sealed class ChecksumReportTests
         var fetchTime = TimeSpan.FromMilliseconds(400);
         var limit = TimeSpan.FromMilliseconds(250);
         var fetcher = new FakeFetcher(scenario, FakeFetcher.After(fetchTime));
-        using var watch = new ChecksumWatch(scenario);
+        using var watch = new DigestWatch(scenario, label: "checksum");
         SpinWait.SpinUntil(() => loop.BeatsSince(0) >= 3, Patience);
 
         var from = Stopwatch.GetTimestamp();
@@ -91,7 +90,7 @@ public sealed class ChecksumReportTests
 
         scenario.Check(gap < limit, () =>
             $"Expected the event loop to stay responsive: its heartbeat runs every 10 ms, and the longest silence should stay under {limit.TotalMilliseconds:0} ms.\n" +
-            $"Observed: a silence of {gap.TotalMilliseconds:0} ms. Each fetch takes {fetchTime.TotalMilliseconds:0} ms and each checksum tens of ms: " +
+            $"Observed: a silence of {gap.TotalMilliseconds:0} ms. Each fetch takes {fetchTime.TotalMilliseconds:0} ms and each checksum a fraction of a second of CPU: " +
             "the loop's thread was blocked waiting or busy computing.\n" +
             "Look at: .Result, .Wait() and Task.WaitAll block the loop; DocumentChecksum.Compute inline keeps it busy.");
     }
@@ -122,17 +121,17 @@ public sealed class ChecksumReportTests
     {
         using var scenario = new Scenario();
         using var loop = new SingleThreadLoop();
-        using var watch = new ChecksumWatch(scenario);
+        using var watch = new DigestWatch(scenario, label: "checksum");
         var keys = Keys(3);
         var fetcher = new CachedFetcher(scenario);
 
         var call = loop.Start(() => ChecksumReport.BuildAsync(fetcher, keys));
         var sums = scenario.Wait(loop, call, Patience, "Expected BuildAsync to finish: every document is already in the cache.");
 
-        var onLoop = watch.Threads.Where(t => t.ThreadId == loop.ThreadId).ToList();
-        scenario.Check(watch.Threads.Count > 0 && onLoop.Count == 0, () =>
+        var onLoop = watch.Digests.Where(d => d.ThreadId == loop.ThreadId).ToList();
+        scenario.Check(watch.Digests.Count > 0 && onLoop.Count == 0, () =>
             $"Expected every checksum to be computed off the event loop's thread (T{loop.ThreadId}), also when the fetch answers from a cache.\n" +
-            $"Observed: {(watch.Threads.Count == 0 ? "DocumentChecksum.Compute was never called" : $"{onLoop.Count} of {watch.Threads.Count} ran on T{loop.ThreadId}")}.\n" +
+            $"Observed: {(watch.Digests.Count == 0 ? "DocumentChecksum.Compute was never called" : $"{onLoop.Count} of {watch.Digests.Count} ran on T{loop.ThreadId}")}.\n" +
             "An await on a task that is already complete does not pause and does not move: the code after it runs on, on the loop. " +
             "ConfigureAwait(false) changes where code resumes after a real pause; here there is none.\n" +
             "Look at: hand the computation to the pool explicitly: await Task.Run(() => DocumentChecksum.Compute(document)).");
@@ -194,24 +193,5 @@ public sealed class ChecksumReportTests
         scenario.CheckNullArgumentsRejected("BuildAsync",
             ("fetcher", () => ChecksumReport.BuildAsync(null!, Keys(2))),
             ("keys", () => ChecksumReport.BuildAsync(fetcher, null!)));
-    }
-
-    /// <summary>Records which thread computed each checksum, and draws it on the timeline.</summary>
-    private sealed class ChecksumWatch : IDisposable
-    {
-        private readonly ConcurrentQueue<(string Document, int ThreadId)> _threads = new();
-
-        public ChecksumWatch(Scenario scenario)
-        {
-            DocumentChecksum.Observer = (document, thread, start, end) =>
-            {
-                _threads.Enqueue((document, thread));
-                scenario.Spans.Add(new Span($"checksum {document.Replace("value of ", "", StringComparison.Ordinal)}", start, end, thread, Environment.ProcessId, Busy: true));
-            };
-        }
-
-        public IReadOnlyList<(string Document, int ThreadId)> Threads => [.. _threads];
-
-        public void Dispose() => DocumentChecksum.Observer = null;
     }
 }

@@ -22,21 +22,28 @@ public sealed class DigestWatch : IDisposable
     }
 
     private readonly Scenario _scenario;
+    private readonly string _label;
     private readonly ParallelSpeedup.WorkMeter? _meter;
     private readonly ConcurrentQueue<Digest> _here = new();
+    private readonly ConcurrentQueue<(string Key, long StartTicks)> _startedHere = new();
     private readonly string _traceFolder = Directory.CreateTempSubdirectory($"kata-digests-{Environment.ProcessId}-").FullName;
     private readonly List<Digest> _elsewhere = [];
     private readonly Dictionary<string, long> _traceRead = [];
     private int _drained;
 
-    public DigestWatch(Scenario scenario, ParallelSpeedup.WorkMeter? meter = null)
+    /// <param name="scenario">The test's probes: each digest is drawn on its timeline.</param>
+    /// <param name="meter">When given, each digest's CPU time is added to it.</param>
+    /// <param name="label">What a digest is called on the timeline ("checksum" where the exercise says so).</param>
+    public DigestWatch(Scenario scenario, ParallelSpeedup.WorkMeter? meter = null, string label = "digest")
     {
         _scenario = scenario;
         _meter = meter;
+        _label = label;
+        DocumentChecksum.StartObserver = (document, _, start) => _startedHere.Enqueue((KeyOf(document), start));
         DocumentChecksum.Observer = (document, thread, start, end) =>
         {
             _here.Enqueue(new Digest(KeyOf(document), thread, Environment.ProcessId, start, end, null));
-            scenario.Spans.Add(new Span($"digest {KeyOf(document)}", start, end, thread, Environment.ProcessId, Busy: true));
+            scenario.Spans.Add(new Span($"{label} {KeyOf(document)}", start, end, thread, Environment.ProcessId, Busy: true));
         };
         if (meter is not null)
         {
@@ -56,6 +63,23 @@ public sealed class DigestWatch : IDisposable
                 return [.. _here.Concat(_elsewhere).OrderBy(d => d.StartTicks)];
             }
         }
+    }
+
+    /// <summary>
+    /// Watches for digests that start late: waits long enough for a document queued behind a digest
+    /// in progress to start (300 ms, or one and a half times the longest digest seen so far when
+    /// that is longer, at most 3 s), then returns the documents whose digest started more than
+    /// <paramref name="grace"/> after <paramref name="ticks"/>, finished or not. A digest in this
+    /// process is seen from its first instant, however long it takes; one in a worker process once
+    /// the worker has reported it (a worker still running is the caller's to find).
+    /// </summary>
+    public IReadOnlyList<string> LateStarts(long ticks, TimeSpan grace)
+    {
+        var longest = Digests.Select(d => Stopwatch.GetElapsedTime(d.StartTicks, d.EndTicks)).DefaultIfEmpty(TimeSpan.Zero).Max();
+        Thread.Sleep(TimeSpan.FromMilliseconds(Math.Clamp(longest.TotalMilliseconds * 1.5, 300, 3000)));
+        bool Late(long start) => Stopwatch.GetElapsedTime(ticks, start) > grace;
+        return [.. _startedHere.Where(s => Late(s.StartTicks)).Select(s => s.Key)
+            .Concat(Digests.Where(d => d.InWorkerProcess && Late(d.StartTicks)).Select(d => d.Key))];
     }
 
     /// <summary>Waits (at most <paramref name="timeout"/>) until a digest of <paramref name="key"/> has finished.</summary>
@@ -145,7 +169,7 @@ public sealed class DigestWatch : IDisposable
         {
             var digest = new Digest(KeyOf(parts[4]), 0, pid, start, end, TimeSpan.FromTicks(cpu));
             _elsewhere.Add(digest);
-            _scenario.Spans.Add(new Span($"digest {digest.Key}", start, end, 0, pid, Busy: true));
+            _scenario.Spans.Add(new Span($"{_label} {digest.Key}", start, end, 0, pid, Busy: true));
         }
     }
 
@@ -154,6 +178,7 @@ public sealed class DigestWatch : IDisposable
     public void Dispose()
     {
         DocumentChecksum.Observer = null;
+        DocumentChecksum.StartObserver = null;
         DocumentChecksum.Meter = null;
         WorkerProgram.ChecksumTrace = null;
         try
