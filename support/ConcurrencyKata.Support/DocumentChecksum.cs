@@ -1,7 +1,8 @@
 namespace ConcurrencyKata;
 
 /// <summary>
-/// A deliberately expensive checksum: a fraction of a second of pure computation per document (a fixed amount of work: about 0.1–0.4 s, depending on the machine).
+/// A deliberately expensive checksum: a fraction of a second of pure computation per document
+/// (a fixed amount of work: about 0.1–0.4 s, depending on the machine).
 /// It never waits for anything, so awaiting cannot make it cheaper; only running it on
 /// another thread keeps the caller's thread free.
 /// </summary>
@@ -17,10 +18,10 @@ public static class DocumentChecksum
     internal static Action<string, int, long, long>? Observer { get; set; }
 
     /// <summary>
-    /// Lets the judge see each checksum the moment it starts (the document, the thread, the
-    /// timestamp): a slow checksum that started late is seen before it ends. Only the judge sets it.
+    /// Lets the judge see each checksum the moment it starts (the document and the timestamp): a
+    /// slow checksum that started late is seen before it ends. Only the judge sets it.
     /// </summary>
-    internal static Action<string, int, long>? StartObserver { get; set; }
+    internal static Action<string, long>? StartObserver { get; set; }
 
     /// <summary>
     /// Lets the judge time each checksum on the thread that computes it (its CPU clock): the
@@ -41,7 +42,7 @@ public static class DocumentChecksum
         ArgumentNullException.ThrowIfNull(document);
         var observer = Observer;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        StartObserver?.Invoke(document, Environment.CurrentManagedThreadId, started);
+        StartObserver?.Invoke(document, started);
         var result = StandIn is { } standIn ? standIn(document)
             : Meter is { } meter ? meter(() => ComputeCore(document))
             : ComputeCore(document);

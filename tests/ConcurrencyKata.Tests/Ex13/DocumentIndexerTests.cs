@@ -34,7 +34,7 @@ public sealed class DocumentIndexerTests(ITestOutputHelper output)
     /// </summary>
     private static void CheckNothingRunsOn(Scenario scenario, DigestWatch watch, long endedAt, string how)
     {
-        var late = watch.LateStarts(endedAt, TimeSpan.FromMilliseconds(50));
+        var late = watch.WatchForLateStarts(endedAt, TimeSpan.FromMilliseconds(50));
         var workers = ChildProcesses.WaitFor(w => w.Count == 0, TimeSpan.FromSeconds(2)) ?? [];
         scenario.Check(late.Count == 0 && workers.Count == 0, () =>
             $"Expected nothing of IndexAsync to run on once it had ended ({how}): no digest starting afterwards, no worker process left.\n" +
@@ -388,7 +388,7 @@ public sealed class DocumentIndexerTests(ITestOutputHelper output)
         caller.Cancel();
 
         var error = scenario.Catch(() => call, Patience, "Expected IndexAsync to end soon after the caller cancelled: at most the digest in progress may finish.");
-        var late = watch.LateStarts(cancelledAt, grace);
+        var late = watch.WatchForLateStarts(cancelledAt, grace);
         scenario.Check(late.Count == 0, () =>
             $"Expected no digest to start after the caller cancelled (cpuWorkers: 1, so {keys.Count - 1} documents were waiting for the one worker).\n" +
             $"Observed: {Explain.List(late)} started more than {grace.TotalMilliseconds:0} ms after the cancellation.\n" +

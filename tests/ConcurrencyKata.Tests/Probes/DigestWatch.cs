@@ -39,7 +39,7 @@ public sealed class DigestWatch : IDisposable
         _scenario = scenario;
         _meter = meter;
         _label = label;
-        DocumentChecksum.StartObserver = (document, _, start) => _startedHere.Enqueue((KeyOf(document), start));
+        DocumentChecksum.StartObserver = (document, start) => _startedHere.Enqueue((KeyOf(document), start));
         DocumentChecksum.Observer = (document, thread, start, end) =>
         {
             _here.Enqueue(new Digest(KeyOf(document), thread, Environment.ProcessId, start, end, null));
@@ -73,7 +73,7 @@ public sealed class DigestWatch : IDisposable
     /// process is seen from its first instant, however long it takes; one in a worker process once
     /// the worker has reported it (a worker still running is the caller's to find).
     /// </summary>
-    public IReadOnlyList<string> LateStarts(long ticks, TimeSpan grace)
+    public IReadOnlyList<string> WatchForLateStarts(long ticks, TimeSpan grace)
     {
         var longest = Digests.Select(d => Stopwatch.GetElapsedTime(d.StartTicks, d.EndTicks)).DefaultIfEmpty(TimeSpan.Zero).Max();
         Thread.Sleep(TimeSpan.FromMilliseconds(Math.Clamp(longest.TotalMilliseconds * 1.5, 300, 3000)));
