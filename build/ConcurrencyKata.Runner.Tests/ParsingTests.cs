@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using ConcurrencyKata.Contract;
 
 namespace ConcurrencyKata.Runner.Tests;
 
@@ -72,11 +73,17 @@ public sealed class ParsingTests
         => TestOutcome.Humanize(method).Should().Be(check);
 
     [Theory]
-    [InlineData("System.NotImplementedException : Exercise 01 is waiting", "NotImplementedException: Exercise 01 is waiting")]
-    [InlineData("Xunit.Sdk.XunitException : Expected 8", "Expected 8")]
-    [InlineData("Expected all 8 fetches : really", "Expected all 8 fetches : really")]
-    public void Exception_type_prefixes_are_shortened(string message, string clean)
-        => Grading.CleanMessage(message).Should().Be(clean);
+    [InlineData("System.NotImplementedException", "Exercise 01 is waiting", "NotImplementedException: Exercise 01 is waiting")]
+    [InlineData("Xunit.Sdk.XunitException", "Expected 8", "Expected 8")]
+    [InlineData(null, "Expected all 8 fetches : really", "Expected all 8 fetches : really")]
+    public void A_message_names_the_exception_only_when_the_judge_did_not_throw_it(string? type, string message, string explanation)
+        => new TestOutcome("C", "M", Outcome.Failed, message, "", TimeSpan.Zero) { ExceptionType = type }.Explanation.Should().Be(explanation);
+
+    [Theory]
+    [InlineData("System.NotImplementedException : Exercise 01 is waiting", "System.NotImplementedException", "Exercise 01 is waiting")]
+    [InlineData("Expected all 8 fetches : really", null, "Expected all 8 fetches : really")]
+    public void A_trx_message_is_taken_apart_into_type_and_message(string combined, string? type, string message)
+        => TrxReader.SplitType(combined).Should().Be((type, message));
 
     [Fact]
     public void The_first_frame_in_the_learners_code_is_found()
@@ -93,9 +100,9 @@ public sealed class ParsingTests
     [Fact]
     public void A_hung_test_host_is_explained_as_starvation_and_names_the_test()
     {
-        var read = HostResultsReader.Parse(["""{"event":"started","class":"ConcurrencyKata.Tests.Ex01.AsyncGatherTests","method":"A_thousand","name":"ConcurrencyKata.Tests.Ex01.AsyncGatherTests.A_thousand"}"""]);
+        var read = HostResultsReader.Parse(Events("""{"event":"started","check":{"class":"ConcurrencyKata.Tests.Ex01.AsyncGatherTests","method":"A_thousand","arguments":""}}"""));
 
-        var abort = Judge.HostAbortOf(new ProcessResult(Judge.HostExitHung, "", false, TimeSpan.Zero), read);
+        var abort = Judge.HostAbortOf(new ProcessResult(HostExit.Hung, "", false, TimeSpan.Zero), read);
 
         abort.Should().Be(new Abort(AbortKind.Hung, "ConcurrencyKata.Tests.Ex01.AsyncGatherTests.A_thousand"));
         Report.Explain(abort!).Should().StartWith("hung").And.Contain("ConcurrencyKata.Tests.Ex01.AsyncGatherTests.A_thousand").And.Contain(".Result");
@@ -104,7 +111,7 @@ public sealed class ParsingTests
     [Fact]
     public void A_crashed_test_host_names_the_test_it_was_running()
     {
-        var read = HostResultsReader.Parse(["""{"event":"started","class":"ConcurrencyKata.Tests.Ex02.X","method":"Y","name":"ConcurrencyKata.Tests.Ex02.X.Y"}"""]);
+        var read = HostResultsReader.Parse(Events("""{"event":"started","check":{"class":"ConcurrencyKata.Tests.Ex02.X","method":"Y","arguments":""}}"""));
 
         var output = "passed 3\nUnhandled exception. System.InvalidOperationException: boom\n   at Learner.Callback() in /repo/exercises/02/X.cs:line 7\n";
         var abort = Judge.HostAbortOf(new ProcessResult(134, output, false, TimeSpan.Zero), read);
@@ -115,15 +122,15 @@ public sealed class ParsingTests
             .And.Contain("System.InvalidOperationException: boom").And.Contain("X.cs:line 7").And.NotContain("passed 3");
     }
 
-    private static readonly string[] HostLines =
-    [
-        """{"event":"started","class":"ConcurrencyKata.Tests.Ex02.BoundedGatherTests","method":"Limits","name":"ConcurrencyKata.Tests.Ex02.BoundedGatherTests.Limits(limit: 3)"}""",
-        """{"event":"failed","class":"ConcurrencyKata.Tests.Ex02.BoundedGatherTests","method":"Limits","name":"ConcurrencyKata.Tests.Ex02.BoundedGatherTests.Limits(limit: 3)","message":"Expected 3","stackTrace":"at X","seconds":0.25}""",
-        """{"event":"started","class":"ConcurrencyKata.Tests.Ex02.BoundedGatherTests","method":"Skips","name":"ConcurrencyKata.Tests.Ex02.BoundedGatherTests.Skips"}""",
-        """{"event":"skipped","class":"ConcurrencyKata.Tests.Ex02.BoundedGatherTests","method":"Skips","name":"ConcurrencyKata.Tests.Ex02.BoundedGatherTests.Skips","message":"one core"}""",
-        """{"event":"started","class":"ConcurrencyKata.Tests.Ex02.BoundedGatherTests","method":"Hangs","name":"ConcurrencyKata.Tests.Ex02.BoundedGatherTests.Hangs"}""",
-        """{"event":"passed","class":"Con""",
-    ];
+    private static IEnumerable<CheckEvent> Events(params string[] lines) => lines.Select(CheckEvent.FromJson).OfType<CheckEvent>().ToList();
+
+    private static readonly IEnumerable<CheckEvent> HostLines = Events(
+        """{"event":"started","check":{"class":"ConcurrencyKata.Tests.Ex02.BoundedGatherTests","method":"Limits","arguments":"limit: 3"}}""",
+        """{"event":"failed","check":{"class":"ConcurrencyKata.Tests.Ex02.BoundedGatherTests","method":"Limits","arguments":"limit: 3"},"message":"Expected 3","stackTrace":"at X","seconds":0.25}""",
+        """{"event":"started","check":{"class":"ConcurrencyKata.Tests.Ex02.BoundedGatherTests","method":"Skips","arguments":""}}""",
+        """{"event":"skipped","check":{"class":"ConcurrencyKata.Tests.Ex02.BoundedGatherTests","method":"Skips","arguments":""},"message":"one core"}""",
+        """{"event":"started","check":{"class":"ConcurrencyKata.Tests.Ex02.BoundedGatherTests","method":"Hangs","arguments":""}}""",
+        """{"event":"passed","check":{"cla""");
 
     [Fact]
     public void The_judge_hosts_results_become_outcomes_and_name_the_check_still_running()
@@ -142,7 +149,7 @@ public sealed class ParsingTests
     [InlineData(1, false, null)]
     [InlineData(-1, true, AbortKind.TimedOut)]
     [InlineData(134, false, AbortKind.Crashed)]
-    [InlineData(Judge.HostExitHung, false, AbortKind.Hung)]
+    [InlineData(HostExit.Hung, false, AbortKind.Hung)]
     public void A_judge_host_run_ends_early_only_when_it_timed_out_or_died(int exitCode, bool timedOut, AbortKind? expected)
     {
         var read = HostResultsReader.Parse(HostLines);

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using ConcurrencyKata.Contract;
 
 namespace ConcurrencyKata.Runner.Tests;
 
@@ -9,8 +10,10 @@ public sealed class TimelineReportTests
     private static TestOutcome Check(string method, Outcome outcome, string message = "", string @case = "")
         => new("ConcurrencyKata.Tests.Ex01.GatherTests", method, outcome, message, "", TimeSpan.Zero) { Case = @case };
 
-    private static CheckTimeline Timeline(string check, params TimelineSpan[] spans)
-        => new(check, "verdict: parallel: up to 2 computing at the same instant", "Parallel", spans.Length, spans);
+    private static ScenarioTimeline Timeline(string method, params TimelineSpan[] spans) => CaseTimeline(method, "", spans);
+
+    private static ScenarioTimeline CaseTimeline(string method, string arguments, params TimelineSpan[] spans)
+        => new(new CheckId("ConcurrencyKata.Tests.Ex01.GatherTests", method, arguments), "verdict: parallel: up to 2 computing at the same instant", "Parallel", spans.Length, spans);
 
     private static readonly TimelineSpan[] TwoLanes =
     [
@@ -29,8 +32,8 @@ public sealed class TimelineReportTests
         };
         var timelines = new[]
         {
-            Timeline("ConcurrencyKata.Tests.Ex01.GatherTests.Runs_in_parallel", TwoLanes),
-            Timeline("ConcurrencyKata.Tests.Ex01.GatherTests.Limits(limit: 3)", TwoLanes[0]),
+            Timeline("Runs_in_parallel", TwoLanes),
+            CaseTimeline("Limits", "limit: 3", TwoLanes[0]),
         };
 
         var html = TimelineReport.Render("the run", [Gather], outcomes, timelines);
@@ -100,27 +103,6 @@ public sealed class TimelineReportTests
         TimelineReport.Render("the run", [Gather], [Check("Runs", Outcome.Passed)], []).Should().Contain("No timeline was recorded").And.Contain("(no timeline)");
     }
 
-    [Fact]
-    public void The_timelines_file_is_read_and_a_line_cut_short_is_skipped()
-    {
-        var file = Path.GetTempFileName();
-        try
-        {
-            File.WriteAllText(file,
-                """{"check":"A.B.C","verdict":"verdict: sequential","shape":"Sequential","total":1,"spans":[{"name":"x","lane":"T3","start":0.5,"end":2,"open":false,"busy":true}]}""" + "\n" +
-                """{"check":"A.B.D","verdict":"verd""");
-
-            var read = CheckTimeline.Read(file);
-
-            read.Should().ContainSingle().Which.Should().BeEquivalentTo(new { Check = "A.B.C", Shape = "Sequential", Total = 1 });
-            read[0].Spans.Should().Equal(new TimelineSpan("x", "T3", 0.5, 2, false, true));
-        }
-        finally
-        {
-            File.Delete(file);
-        }
-    }
-
     [SkippableFact]
     public void The_page_draws_every_bar_with_a_size_in_a_headless_browser()
     {
@@ -130,7 +112,7 @@ public sealed class TimelineReportTests
         try
         {
             var page = TimelineReport.Write(dir, "the run", [Gather], [Check("Runs_in_parallel", Outcome.Failed, "no")],
-                [Timeline("ConcurrencyKata.Tests.Ex01.GatherTests.Runs_in_parallel", TwoLanes)]);
+                [Timeline("Runs_in_parallel", TwoLanes)]);
 
             browser!.Inspect(page).Should().Be(new DrawnPage(Timelines: 1, Bars: 3, DrawnBars: 3));
             browser.Screenshot(page, Path.Combine(dir, "shot.png"), 800, 600).Should().BeTrue();

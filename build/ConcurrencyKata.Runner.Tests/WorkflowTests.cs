@@ -146,7 +146,7 @@ public sealed class CommandTests
     private static (int Code, string Output) Run(TempKata kata, params string[] args)
     {
         var writer = new StringWriter();
-        var code = Commands.Run([.. args, $"--root={kata.Root}"], Terminal.Create(writer, colour: false));
+        var code = Commands.Run(args, Terminal.Create(writer, colour: false), kata.Root);
         return (code, writer.ToString());
     }
 

@@ -16,7 +16,7 @@ public static class Bench
 
     public static string Project(KataRepository repository) => Path.Combine(repository.Root, "bench", "ConcurrencyKata.Bench", "ConcurrencyKata.Bench.csproj");
 
-    public static string Program(KataRepository repository) => Path.Combine(repository.Root, "bench", "ConcurrencyKata.Bench", "bin", "Release", "net10.0", "kata-bench.dll");
+    public static string Program(KataRepository repository) => Path.Combine(repository.Root, "bench", "ConcurrencyKata.Bench", "bin", "Release", KataRepository.TargetFramework, "kata-bench.dll");
 
     public static string OutputDirectory(KataRepository repository) => Path.Combine(repository.Root, "artifacts", "bench");
 
@@ -24,7 +24,7 @@ public static class Bench
     public static string? Build(KataRepository repository)
     {
         var result = ProcessRunner.Run("dotnet", ["build", Project(repository), "-c", "Release", "-nologo", "-v:q", "-clp:NoSummary"], repository.Root, TimeSpan.FromMinutes(10));
-        return result.ExitCode == 0 && File.Exists(Program(repository)) ? null : Judge.LastLines(result.Output, 20);
+        return result.ExitCode == 0 && File.Exists(Program(repository)) ? null : Text.LastLines(result.Output, 20);
     }
 
     /// <summary>Runs the bench with the terminal attached (its progress display), bounded by <paramref name="timeout"/>; returns its exit code.</summary>
@@ -126,8 +126,8 @@ public sealed class BenchCommand : KataCommand
 
     public override IReadOnlyList<Parameter> Parameters =>
     [
-        new("--quick", "a run of about 40 s with small sizes and rough figures"),
-        new("--workload=NAME", "one workload only: I/O-bound, CPU-bound or Mixed"),
+        new("quick", null, "a run of about 40 s with small sizes and rough figures"),
+        new("workload", "NAME", "one workload only: I/O-bound, CPU-bound or Mixed"),
     ];
 
     public override int Run(CommandContext context)

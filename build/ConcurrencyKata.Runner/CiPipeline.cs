@@ -1,3 +1,4 @@
+using ConcurrencyKata.Contract;
 using System.Diagnostics;
 using Spectre.Console;
 
@@ -25,8 +26,8 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console, 
         var clock = Stopwatch.StartNew();
         var judge = new Judge(repository, strict: true);
 
-        Section("course: every exercise declared in exercises/course.json is complete");
-        foreach (var check in CourseChecks.Run(repository))
+        Section("course: every exercise declared in exercises/course.json is complete; the entry scripts pass their arguments on");
+        foreach (var check in CourseChecks.Run(repository).Concat(EntryScripts.Check(repository.Root)))
         {
             Check(check.Ok, check.What, check.WhyNot);
         }
@@ -46,17 +47,17 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console, 
         var solutions = BuildOrFail(judge, Variant.Solutions);
         if (solutions)
         {
-            var run = judge.Test(Variant.Solutions, focus is null ? null : [focus]);
+            var run = judge.Test(Variant.Solutions, Exercises, selfTests: focus is null);
             ReportAbort(run);
             foreach (var outcome in run.Outcomes.OrderBy(o => o.FullName, StringComparer.Ordinal))
             {
                 // a check may skip itself with a stated reason (a probe the platform cannot read)
                 Check(outcome.Outcome is Outcome.Passed or Outcome.Skipped,
-                    outcome.Outcome == Outcome.Skipped ? $"{Short(outcome)} (skipped{(outcome.Message.Length > 0 ? ": " + Grading.CleanMessage(outcome.Message) : "")})" : Short(outcome),
-                    outcome.Outcome == Outcome.Passed ? null : Grading.CleanMessage(outcome.Message));
+                    outcome.Outcome == Outcome.Skipped ? $"{Short(outcome)} (skipped{(outcome.Message.Length > 0 ? ": " + outcome.Explanation : "")})" : Short(outcome),
+                    outcome.Outcome == Outcome.Passed ? null : outcome.Explanation);
             }
             var page = TimelinePage.Write(repository, Variant.Solutions, run.Outcomes);
-            var drawn = CheckTimeline.Read(judge.TimelinesFile(Variant.Solutions));
+            var drawn = ScenarioTimeline.ReadAll(judge.TimelinesFile(Variant.Solutions));
             Check(page is not null && drawn.Count > 0, $"the reference run's timelines are in {(page is null ? "artifacts/report/" : repository.Relative(page))} ({drawn.Count} scenario(s), `{Terminal.Command} report --solutions`)",
                 "the judge's host kept no timeline (--timelines): the HTML report would be empty");
             if (page is not null && drawn.Count > 0)
@@ -123,7 +124,7 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console, 
                 $"{control.ShortName} ({control.Summary}){(skipped > 0 ? $" ({skipped} check(s) skipped themselves, with a reason)" : "")} [{took.Elapsed.TotalSeconds:0.0} s]",
                 run.WasAborted ? string.Join("\n", run.Aborts.Select(Report.Explain)) : (outcomes.Count == 0
                     ? "no check ran"
-                    : "the judge rejects a correct implementation:\n" + string.Join("\n", failed.Select(f => $"{f.Check}: {Grading.CleanMessage(f.Message)}"))));
+                    : "the judge rejects a correct implementation:\n" + string.Join("\n", failed.Select(f => $"{f.Check}: {f.Explanation}"))));
         }
 
         if (focus is null)
@@ -234,7 +235,7 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console, 
             Directory.Delete(output, recursive: true);
         }
         var run = ProcessRunner.Run("dotnet", [Bench.Program(repository), "--smoke", "--out", output], repository.Root, TimeSpan.FromMinutes(3));
-        var problems = run.ExitCode == 0 ? Bench.CheckOutput(output) : [$"it exited with code {run.ExitCode}{(run.TimedOut ? " (stopped after 3 minutes)" : "")}:\n{Judge.LastLines(run.Output, 20)}"];
+        var problems = run.ExitCode == 0 ? Bench.CheckOutput(output) : [$"it exited with code {run.ExitCode}{(run.TimedOut ? " (stopped after 3 minutes)" : "")}:\n{Text.LastLines(run.Output, 20)}"];
         Check(problems.Count == 0, $"bench --smoke wrote its table, report.md, results.json and a chart per workload (PNG, SVG) to {repository.Relative(output)}/ [{clock.Elapsed.TotalSeconds:0.0} s]",
             string.Join("\n", problems));
     }
@@ -261,20 +262,25 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console, 
         Directory.CreateDirectory(resultsDir);
         var trx = Path.Combine(resultsDir, "results.trx");
         File.Delete(trx);
+        // built apart from the runner that is running now (the entry scripts built that one, warnings
+        // allowed): here the runner and its tests compile with warnings as errors, into .kata/ci/strict
+        var strict = Path.Combine(repository.StateDirectory, "ci", "strict");
         var result = ProcessRunner.Run("dotnet",
-            ["test", repository.RunnerTestsProject, "-nologo", "-v:q", "-p:TreatWarningsAsErrors=true", "--logger", "trx;LogFileName=" + trx, "--results-directory", resultsDir],
+            ["test", repository.RunnerTestsProject, "-nologo", "-v:q", "-p:TreatWarningsAsErrors=true", "-p:UseArtifactsOutput=true", $"-p:ArtifactsPath={strict}",
+             "--logger", "trx;LogFileName=" + trx, "--results-directory", resultsDir],
             repository.Root, TimeSpan.FromMinutes(10));
         if (!File.Exists(trx))
         {
-            Check(false, "runner tests ran", Judge.LastLines(result.Output, 20));
+            Check(false, "the runner and its tests build with warnings as errors, and its tests run", Text.LastLines(result.Output, 20));
             return;
         }
+        Check(true, "the runner and its tests build with warnings as errors", null);
         foreach (var outcome in TrxReader.Read(trx))
         {
             // as for the judge: a test may skip itself with a stated reason (no browser here)
             Check(outcome.Outcome is Outcome.Passed or Outcome.Skipped,
-                outcome.Outcome == Outcome.Skipped ? $"{Short(outcome)} (skipped: {Grading.CleanMessage(outcome.Message)})" : Short(outcome),
-                Grading.CleanMessage(outcome.Message));
+                outcome.Outcome == Outcome.Skipped ? $"{Short(outcome)} (skipped: {outcome.Explanation})" : Short(outcome),
+                outcome.Explanation);
         }
     }
 

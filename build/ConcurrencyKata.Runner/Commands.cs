@@ -13,9 +13,6 @@ public sealed record CommandContext(KataRepository Repository, IAnsiConsole Cons
         $"Which exercise? For example: {Terminal.Command} {command} --exercise={Repository.Exercises.FirstOrDefault()?.Number ?? "01"}");
 }
 
-/// <summary>A parameter a command understands, for help.</summary>
-public sealed record Parameter(string Usage, string Meaning);
-
 /// <summary>
 /// One target of <c>./build.sh</c> (and build.cmd, build.ps1): the build scripts forward the
 /// target's name and parameters here, and <c>help</c> is printed from <see cref="Commands.All"/>,
@@ -35,10 +32,10 @@ public abstract class KataCommand
     public abstract int Run(CommandContext context);
 }
 
-/// <summary>The table of commands. The first is the default target.</summary>
+/// <summary>The table of commands, and the default target: the one place either is written.</summary>
 public static class Commands
 {
-    public static readonly Parameter Exercise = new("--exercise=NN", "an exercise by number (01), name (async-gather) or folder (01-async-gather)");
+    public static readonly Parameter Exercise = new("exercise", "NN", "an exercise by number (01), name (async-gather) or folder (01-async-gather)");
 
     public static IReadOnlyList<KataCommand> All { get; } =
     [
@@ -46,18 +43,20 @@ public static class Commands
         new CiCommand(), new LockStubsCommand(), new CoverageCommand(), new CleanCommand(), new ListCommand(), new HelpCommand(),
     ];
 
-    public static KataCommand Find(string name)
-        => All.FirstOrDefault(c => c.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
-           ?? throw new KataException($"Unknown target '{name}'. Try {Terminal.Command} help.");
+    /// <summary>What <c>./build.sh</c> with no target runs.</summary>
+    public static KataCommand Default => All[0];
 
-    /// <summary>Runs a command line: `test --exercise=01`. KataExceptions become a message and exit code 2.</summary>
-    public static int Run(string[] args, IAnsiConsole console)
+    /// <summary>
+    /// Runs a command line as the entry scripts pass it on, untouched: <c>test --exercise=01</c>.
+    /// KataExceptions (a misspelt parameter, an unknown exercise) become a message and exit code 2.
+    /// </summary>
+    /// <param name="root">The kata's folder, or any folder inside it (the current one by default).</param>
+    public static int Run(string[] args, IAnsiConsole console, string? root = null)
     {
         try
         {
-            var options = Options.Parse(args);
-            var command = Find(options.Command ?? All[0].Name);
-            var repository = KataRepository.Find(options.Get("root") ?? Directory.GetCurrentDirectory());
+            var (command, options) = CommandLine.Parse(args, All, Default);
+            var repository = KataRepository.Find(root ?? Directory.GetCurrentDirectory());
             return command.Run(new CommandContext(repository, console, options));
         }
         catch (KataException e)
@@ -72,11 +71,15 @@ public sealed class TestCommand : KataCommand
 {
     public override string Name => "test";
 
-    public override string Summary => "Grades your exercises: progress, then the first unfinished one.";
+    public override string Summary => "Your progress, and the exercise you are on: judges it and every exercise changed since its last verdict.";
 
-    public override IReadOnlyList<Parameter> Parameters => [Commands.Exercise with { Meaning = "check only this exercise (its exit code speaks for it alone)" }];
+    public override IReadOnlyList<Parameter> Parameters =>
+    [
+        Commands.Exercise with { Meaning = "check only this exercise (its exit code speaks for it alone)" },
+        new("all", null, "judge every exercise again, the untouched and unchanged ones too"),
+    ];
 
-    public override int Run(CommandContext context) => new Grader(context.Repository, context.Console).Run(context.Focus);
+    public override int Run(CommandContext context) => new Grader(context.Repository, context.Console).Run(context.Focus, context.Options.Flag("all"));
 }
 
 public sealed class WatchCommand : KataCommand
@@ -105,7 +108,7 @@ public sealed class HintCommand : KataCommand
 
     public override string Summary => "Shows one more hint for an exercise each time.";
 
-    public override IReadOnlyList<Parameter> Parameters => [Commands.Exercise, new("--level=N", "show hints 1 to N at once")];
+    public override IReadOnlyList<Parameter> Parameters => [Commands.Exercise, new("level", "N", "show hints 1 to N at once")];
 
     public override int Run(CommandContext context)
     {
@@ -118,8 +121,12 @@ public sealed class HintCommand : KataCommand
             return 0;
         }
         var progress = new HintProgress(Path.Combine(repository.StateDirectory, "hints.json"));
-        var level = options.Get("level") is { } l && int.TryParse(l, out var n)
-            ? Math.Clamp(n, 1, book.Hints.Count)
+        if (options.Get("level") is { } l && !int.TryParse(l, out _))
+        {
+            throw new KataException($"--level takes a number of hints (1 to {book.Hints.Count}), not '{l}'.");
+        }
+        var level = options.Get("level") is { } given
+            ? Math.Clamp(int.Parse(given, System.Globalization.CultureInfo.InvariantCulture), 1, book.Hints.Count)
             : Math.Min(progress.Seen(exercise) + 1, book.Hints.Count);
         progress.Record(exercise, Math.Max(level, progress.Seen(exercise)));
         console.MarkupLine($"[bold]Hints for {Markup.Escape(exercise.Number)} {Markup.Escape(exercise.Title)}[/] ({level} of {book.Hints.Count})");
@@ -143,7 +150,7 @@ public sealed class CompareCommand : KataCommand
 
     public override string Summary => "Diffs your files for an exercise against the reference, once it passes.";
 
-    public override IReadOnlyList<Parameter> Parameters => [Commands.Exercise, new("--force", "show the reference before the exercise passes")];
+    public override IReadOnlyList<Parameter> Parameters => [Commands.Exercise, new("force", null, "show the reference before the exercise passes")];
 
     public override int Run(CommandContext context)
     {
@@ -258,7 +265,7 @@ public sealed class CoverageCommand : KataCommand
         var files = Directory.Exists(results) ? Directory.GetFiles(results, "coverage.cobertura.xml", SearchOption.AllDirectories) : [];
         if (files.Length == 0)
         {
-            throw new KataException("No coverage was written:\n" + Judge.LastLines(run.Output, 20));
+            throw new KataException("No coverage was written:\n" + Text.LastLines(run.Output, 20));
         }
         var newest = files.OrderByDescending(File.GetLastWriteTimeUtc).First();
         Coverage.Print(context.Console, Coverage.Read(newest));
@@ -273,7 +280,7 @@ public sealed class ReportCommand : KataCommand
 
     public override string Summary => "Writes the last test run's timelines as an HTML page (artifacts/report/index.html).";
 
-    public override IReadOnlyList<Parameter> Parameters => [new("--solutions", "the reference solutions' last run (ci's) instead of yours")];
+    public override IReadOnlyList<Parameter> Parameters => [new("solutions", null, "the reference solutions' last run (ci's) instead of yours")];
 
     public override int Run(CommandContext context)
     {
@@ -346,7 +353,7 @@ public sealed class HelpCommand : KataCommand
     public override int Run(CommandContext context)
     {
         var console = context.Console;
-        console.WriteLine($"Usage: {Terminal.Command} [target] [--parameter=value ...]   (default target: {Commands.All[0].Name})");
+        console.WriteLine($"Usage: {Terminal.Command} [target] [--parameter=value | --parameter value ...]   (default target: {Commands.Default.Name})");
         foreach (var group in Commands.All.GroupBy(c => c.ForMaintainers))
         {
             console.WriteLine();

@@ -1,42 +1,60 @@
+using ConcurrencyKata.Contract;
 using Spectre.Console;
 
 namespace ConcurrencyKata.Runner;
 
-/// <summary>`./build.sh test`: build the learner's code, run the judge, report progress and the next step.</summary>
+/// <summary>
+/// `./build.sh test`: judge what needs judging, report progress and the next step. Without
+/// --exercise or --all, only the exercise the learner is on (the first unfinished one) and the
+/// exercises whose files changed since their last verdict are judged; an exercise whose stub is
+/// untouched is "not started" without running its checks, and every other row shows its last
+/// verdict (<see cref="Verdicts"/>), which a new run would only repeat.
+/// </summary>
 public sealed class Grader(KataRepository repository, IAnsiConsole console)
 {
     /// <summary>Files whose local changes make the results meaningless (the judge and what it stands on).</summary>
     public static readonly string[] ProtectedPaths = ["tests", "support", "Directory.Build.props", "Directory.Packages.props", "global.json"];
 
-    /// <summary>Grades every exercise, or only <paramref name="focus"/>. Exit code 0 only when everything graded passes.</summary>
-    public int Run(Exercise? focus)
+    /// <summary>Grades every exercise (judging what needs it), or judges <paramref name="focus"/>, or with <paramref name="all"/> judges every one. Exit code 0 only when everything graded passes.</summary>
+    public int Run(Exercise? focus, bool all = false)
     {
         var report = new Report(console, repository);
         report.Tampered(Git.ChangedFiles(repository.Root, ProtectedPaths));
 
-        console.MarkupLine("[grey]Building your code and the judge...[/]");
-        var judge = new Judge(repository);
-        var build = judge.Build(Variant.Exercises);
-        if (!build.Succeeded)
+        IReadOnlyList<Exercise> scope = focus is null ? repository.Exercises : [focus];
+        var plan = Plan(scope, judgeEverything: focus is not null || all);
+        var run = new TestRun([], []);
+        BuildOutcome? build = null;
+        string? page = null;
+        IReadOnlyList<ScenarioTimeline> timelines = [];
+        if (plan.Judged.Count > 0 || plan.Listed.Count > 0)
         {
-            report.CompileErrors(build);
-            return 1;
+            console.MarkupLine("[grey]Building your code and the judge...[/]");
+            var judge = new Judge(repository);
+            build = judge.Build(Variant.Exercises);
+            if (!build.Succeeded)
+            {
+                report.CompileErrors(build);
+                return 1;
+            }
+            console.MarkupLine(plan.Judged.Count == 0
+                ? "[grey]Listing the checks...[/]"
+                : $"[grey]Running the checks of exercise{(plan.Judged.Count == 1 ? "" : "s")} {Markup.Escape(string.Join(", ", plan.Judged.Select(e => e.Number)))}...[/]");
+            run = judge.Test(Variant.Exercises, plan.Judged, plan.Listed);
+            timelines = ScenarioTimeline.ReadAll(judge.TimelinesFile(Variant.Exercises));
+            page = run.Outcomes.Any(o => o.Outcome != Outcome.NotRun) ? TimelinePage.Write(repository, Variant.Exercises, run.Outcomes) : null;
         }
 
-        IReadOnlyList<Exercise> scope = focus is null ? repository.Exercises : [focus];
-        console.MarkupLine(focus is null
-            ? "[grey]Running the checks of every exercise...[/]"
-            : $"[grey]Running the checks of exercise {Markup.Escape(focus.Number)}...[/]");
-        var run = judge.Test(Variant.Exercises, focus is null ? null : scope);
-        var timelines = CheckTimeline.Read(judge.TimelinesFile(Variant.Exercises));
-        var page = run.Outcomes.Count > 0 ? TimelinePage.Write(repository, Variant.Exercises, run.Outcomes) : null;
-        var manifest = StubManifest.Load(repository.StubManifestPath);
-        var grades = Grading.Grade(scope, run, manifest.IsPristine);
+        var grades = scope.Select(e => plan.Grade(e, run)).ToList();
+        plan.Keep(grades, run);
         console.WriteLine();
 
         report.Progress(grades, focused: focus is not null);
         var next = grades.FirstOrDefault(g => !g.IsDone);
-        report.Warnings(build, (next ?? grades[0]).Exercise);
+        if (build is not null)
+        {
+            report.Warnings(build, (next ?? grades[0]).Exercise);
+        }
         if (next is null)
         {
             if (focus is null)
@@ -53,15 +71,95 @@ public sealed class Grader(KataRepository repository, IAnsiConsole console)
         return 1;
     }
 
-    /// <summary>Whether the exercise passes now (used by compare); prints nothing.</summary>
+    /// <summary>Whether the exercise passes now (used by compare); prints nothing. A current verdict answers without running the checks.</summary>
     public static bool Passes(KataRepository repository, Exercise exercise)
     {
+        var plan = new Grader(repository, AnsiConsole.Console).Plan([exercise], judgeEverything: false);
+        if (plan.Judged.Count == 0)
+        {
+            return plan.Grade(exercise, new TestRun([], [])).IsDone;
+        }
         var judge = new Judge(repository);
         if (!judge.Build(Variant.Exercises).Succeeded)
         {
             return false;
         }
-        var run = judge.Test(Variant.Exercises, [exercise]);
-        return Grading.Grade(exercise, run, pristine: false).IsDone;
+        var grade = plan.Grade(exercise, judge.Test(Variant.Exercises, [exercise]));
+        plan.Keep([grade], new TestRun([], []));
+        return grade.IsDone;
     }
+
+    private GradingPlan Plan(IReadOnlyList<Exercise> scope, bool judgeEverything)
+    {
+        var stubs = StubManifest.Load(repository.StubManifestPath);
+        return new GradingPlan(scope, Verdicts.Load(repository), Verdicts.JudgeHash(repository), stubs.IsPristine, judgeEverything);
+    }
+}
+
+/// <summary>
+/// Which exercises a run judges, which it only lists (their stubs untouched), and which it shows
+/// from their last verdict; then the grade of each, and what to keep for the next run.
+/// </summary>
+public sealed class GradingPlan
+{
+    private readonly Verdicts _verdicts;
+    private readonly string _judgeHash;
+    private readonly Dictionary<Exercise, string> _files;
+    private readonly Dictionary<Exercise, bool> _pristine;
+    private readonly Dictionary<Exercise, Verdicts.Entry?> _earlier;
+
+    public GradingPlan(IReadOnlyList<Exercise> scope, Verdicts verdicts, string judgeHash, Func<Exercise, bool> isPristine, bool judgeEverything)
+    {
+        (_verdicts, _judgeHash) = (verdicts, judgeHash);
+        _files = scope.ToDictionary(e => e, Verdicts.FilesHash);
+        _pristine = scope.ToDictionary(e => e, isPristine);
+        _earlier = scope.ToDictionary(e => e, e => judgeEverything || _pristine[e] ? null : verdicts.Current(e, _files[e], judgeHash));
+        if (judgeEverything)
+        {
+            Judged = scope;
+        }
+        else
+        {
+            // the exercise the learner is on, and every exercise changed since its last verdict
+            var onIt = scope.FirstOrDefault(e => _earlier[e]?.Status != Status.Passed);
+            Judged = [.. scope.Where(e => !_pristine[e] && (e == onIt || _earlier[e] is null))];
+        }
+        Listed = [.. scope.Where(e => !Judged.Contains(e) && _pristine[e] && verdicts.Listing(e, judgeHash) is null)];
+    }
+
+    /// <summary>The exercises whose checks run.</summary>
+    public IReadOnlyList<Exercise> Judged { get; }
+
+    /// <summary>Untouched stubs whose checks are listed, not run (the list is kept for later runs).</summary>
+    public IReadOnlyList<Exercise> Listed { get; }
+
+    public ExerciseGrade Grade(Exercise exercise, TestRun run)
+    {
+        if (Judged.Contains(exercise))
+        {
+            return Grading.Grade(exercise, run, _pristine[exercise]);
+        }
+        if (_earlier[exercise] is { } earlier)
+        {
+            return new ExerciseGrade(exercise, earlier.Status, [.. earlier.Checks.Select(ToOutcome)]) { FromEarlierRun = earlier.When };
+        }
+        var listed = run.For(exercise).ToList() is { Count: > 0 } now ? now : _verdicts.Listing(exercise, _judgeHash)?.Select(ToOutcome).ToList() ?? [];
+        return new ExerciseGrade(exercise, Status.NotStarted, [.. Grading.InOrder(listed)]);
+    }
+
+    /// <summary>Keeps the verdicts reached in this run, and the checks listed, for the next run.</summary>
+    public void Keep(IEnumerable<ExerciseGrade> grades, TestRun run)
+    {
+        foreach (var grade in grades.Where(g => Judged.Contains(g.Exercise)))
+        {
+            _verdicts.Record(grade, _files[grade.Exercise], _judgeHash);
+        }
+        foreach (var exercise in Listed)
+        {
+            _verdicts.RecordListing(exercise, run.For(exercise), _judgeHash);
+        }
+        _verdicts.Save();
+    }
+
+    private static TestOutcome ToOutcome(Verdicts.Check c) => new(c.Class, c.Method, c.Outcome, "", "", TimeSpan.Zero) { Case = c.Case };
 }

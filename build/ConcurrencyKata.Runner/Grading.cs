@@ -11,6 +11,9 @@ public enum Status
 /// <summary>Where one exercise stands after a run of the judge.</summary>
 public sealed record ExerciseGrade(Exercise Exercise, Status Status, IReadOnlyList<TestOutcome> Checks)
 {
+    /// <summary>When the verdict shown was reached, if not in this run: neither the exercise's files nor the judge have changed since.</summary>
+    public DateTime? FromEarlierRun { get; init; }
+
     public int Passing => Checks.Count(c => c.Outcome == Outcome.Passed);
 
     public IEnumerable<TestOutcome> Failures => Checks.Where(c => c.Outcome == Outcome.Failed);
@@ -26,7 +29,7 @@ public static class Grading
 
     public static ExerciseGrade Grade(Exercise exercise, TestRun run, bool pristine)
     {
-        var checks = run.For(exercise).OrderBy(c => c.MethodName, StringComparer.Ordinal).ToList();
+        var checks = InOrder(run.For(exercise)).ToList();
         var ran = checks.Where(c => c.Outcome != Outcome.Skipped).ToList();
         Status status;
         if (HungIn(run, exercise))
@@ -48,21 +51,11 @@ public static class Grading
         return new ExerciseGrade(exercise, status, checks);
     }
 
+    /// <summary>The order in which an exercise's checks are listed.</summary>
+    public static IEnumerable<TestOutcome> InOrder(IEnumerable<TestOutcome> checks) => checks.OrderBy(c => c.MethodName, StringComparer.Ordinal).ThenBy(c => c.Case, StringComparer.Ordinal);
+
     /// <summary>Whether the run ended early in one of the exercise's tests (a hang or crash that names it).</summary>
     public static bool HungIn(TestRun run, Exercise exercise) => run.Aborts.Any(a => a.In(exercise));
-
-    /// <summary>The check's message without the exception type prefix xunit adds, e.g. "System.NotImplementedException : ".</summary>
-    public static string CleanMessage(string message)
-    {
-        var colon = message.IndexOf(" : ", StringComparison.Ordinal);
-        if (colon > 0 && !message[..colon].Contains(' ', StringComparison.Ordinal) && message[..colon].Contains('.', StringComparison.Ordinal))
-        {
-            var type = message[..colon];
-            var shortType = type[(type.LastIndexOf('.') + 1)..];
-            return shortType == "XunitException" ? message[(colon + 3)..] : $"{shortType}: {message[(colon + 3)..]}";
-        }
-        return message;
-    }
 
     /// <summary>The first place in the learner's code that the stack trace passes through, as "exercises/...cs:line".</summary>
     public static string? LearnerFrame(string stackTrace, string folder = "exercises")

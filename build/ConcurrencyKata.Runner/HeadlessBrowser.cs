@@ -54,7 +54,7 @@ public sealed partial class HeadlessBrowser(string executable)
         var install = ProcessRunner.Run("apt-get", ["install", "-y", "-q", "chromium"], workingDirectory, TimeSpan.FromMinutes(10), environment);
         return Find() is { } installed
             ? (installed, "")
-            : (null, $"apt-get install chromium did not install it (exit codes {update.ExitCode}, {install.ExitCode}): {Judge.LastLines(install.Output, 3)}");
+            : (null, $"apt-get install chromium did not install it (exit codes {update.ExitCode}, {install.ExitCode}): {Text.LastLines(install.Output, 3)}");
     }
 
     /// <summary>Opens <paramref name="page"/> and returns what its script counted once it had loaded.</summary>
@@ -64,7 +64,7 @@ public sealed partial class HeadlessBrowser(string executable)
         var body = BodyTag().Match(result.Output);
         if (!body.Success)
         {
-            throw new KataException($"{Executable} showed no <body> of {page} (exit code {result.ExitCode}): {Judge.LastLines(result.Output, 5)}");
+            throw new KataException($"{Executable} showed no <body> of {page} (exit code {result.ExitCode}): {Text.LastLines(result.Output, 5)}");
         }
         int Count(string name) => Regex.Match(body.Value, $"data-{name}=\"(\\d+)\"") is { Success: true } m ? int.Parse(m.Groups[1].Value) : -1;
         return new DrawnPage(Count("timelines"), Count("bars"), Count("drawn-bars"));

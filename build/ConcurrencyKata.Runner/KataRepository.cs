@@ -90,6 +90,21 @@ public sealed class KataRepository
     /// <summary>Scratch space for results and learner state; ignored by git.</summary>
     public string StateDirectory => Path.Combine(Root, ".kata");
 
+    /// <summary>The judge's assembly built against one implementation (a variant's name: exercises, solutions, a control's key with '-').</summary>
+    public string JudgeAssembly(string variant)
+        => Path.Combine(Path.GetDirectoryName(JudgeProject)!, "bin", variant, BuildConfiguration, TargetFramework, "ConcurrencyKata.Tests.dll");
+
+    /// <summary>What the judge's host wrote in its last run against a variant (<see cref="Contract.CheckEvent"/> lines).</summary>
+    public string ResultsFile(string variant) => Path.Combine(StateDirectory, "results", variant, "results.jsonl");
+
+    /// <summary>The timelines of the last full run against a variant (<see cref="Contract.ScenarioTimeline"/> lines), for the HTML report.</summary>
+    public string TimelinesFile(string variant) => Path.Combine(StateDirectory, "results", variant, "timelines.jsonl");
+
+    /// <summary>The configuration and framework every project of the kata is built for (Directory.Build.props).</summary>
+    public const string BuildConfiguration = "Debug";
+
+    public const string TargetFramework = "net10.0";
+
     public string StubManifestPath => Path.Combine(ExercisesDirectory, "stubs.sha256");
 
     public static KataRepository Find(string startDirectory)

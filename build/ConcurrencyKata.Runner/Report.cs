@@ -106,11 +106,15 @@ public sealed class Report(IAnsiConsole console, KataRepository repository)
                 table.AddRow(
                     new Markup(Markup.Escape(grade.Exercise.Number)),
                     new Markup("  " + Markup.Escape(grade.Exercise.Title)),
-                    new Markup(StatusMarkup(grade.Status)),
+                    new Markup(StatusMarkup(grade.Status) + (grade.FromEarlierRun is null ? "" : " [grey]*[/]")),
                     new Markup(checks));
             }
         }
         console.Write(table);
+        if (grades.Any(g => g.FromEarlierRun is not null))
+        {
+            console.MarkupLine($"[grey]* from an earlier run: neither the exercise's files nor the judge have changed since. {Markup.Escape(Terminal.Command)} test --all judges every exercise again.[/]");
+        }
     }
 
     /// <summary>The failing checks of one exercise, each with its message and timeline, and where to go next.</summary>
@@ -133,8 +137,17 @@ public sealed class Report(IAnsiConsole console, KataRepository repository)
         }
 
         var failures = grade.Failures.ToList();
-        var messages = failures.GroupBy(f => Grading.CleanMessage(f.Message)).OrderByDescending(g => g.Count()).ToList();
-        if (failures.Count > 1 && (messages.Count == 1 || grade.Status == Status.NotStarted))
+        var messages = failures.GroupBy(f => f.Explanation).OrderByDescending(g => g.Count()).ToList();
+        if (failures.Count == 0 && grade.Status == Status.NotStarted)
+        {
+            // an untouched stub: its checks listed, not run
+            console.MarkupLine("  Not started: the files are as shipped, so the checks were not run. Checks to make pass:");
+            foreach (var check in grade.Checks)
+            {
+                console.MarkupLine($"    {Mark(check)} {Markup.Escape(check.Check)}");
+            }
+        }
+        else if (failures.Count > 1 && (messages.Count == 1 || grade.Status == Status.NotStarted))
         {
             // an untouched stub: one message, many checks
             console.MarkupLine($"  The checks fail with: [red]{Markup.Escape(messages[0].Key)}[/]");
@@ -154,7 +167,7 @@ public sealed class Report(IAnsiConsole console, KataRepository repository)
             {
                 console.WriteLine();
                 console.MarkupLine($"  {Mark(failure)} [bold]{Markup.Escape(failure.Check)}[/]");
-                var lines = Grading.CleanMessage(failure.Message).Split('\n');
+                var lines = failure.Explanation.Split('\n');
                 foreach (var line in lines.Take(MaxMessageLines))
                 {
                     console.MarkupLine($"      {Colour(line)}");
@@ -203,6 +216,7 @@ public sealed class Report(IAnsiConsole console, KataRepository repository)
     {
         Outcome.Passed => "[green]✓[/]",
         Outcome.Skipped => "[yellow]-[/]",
+        Outcome.NotRun => "[grey]·[/]",
         _ => "[red]✗[/]",
     };
 

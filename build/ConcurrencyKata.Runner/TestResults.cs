@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using ConcurrencyKata.Contract;
 
 namespace ConcurrencyKata.Runner;
 
@@ -7,6 +8,9 @@ public enum Outcome
     Passed,
     Failed,
     Skipped,
+
+    /// <summary>Listed, not run: the check of an exercise not started yet.</summary>
+    NotRun,
 }
 
 /// <summary>One test of the judge and how it ended.</summary>
@@ -16,6 +20,20 @@ public sealed record TestOutcome(string ClassName, string MethodName, Outcome Ou
 
     /// <summary>The arguments of one case of a theory, as xunit prints them ("capacity: 0, consumers: 2"); empty for a fact.</summary>
     public string Case { get; init; } = "";
+
+    /// <summary>The full name of the exception a failing check threw; null for an assertion the judge made.</summary>
+    public string? ExceptionType { get; init; }
+
+    /// <summary>The check's identity in the judge host's records (its timelines are filed under it).</summary>
+    public CheckId Id => new(ClassName, MethodName, Case);
+
+    /// <summary>
+    /// The message as a learner reads it: the judge's own assertions as they are, any other exception
+    /// (a NotImplementedException of a stub, an exception of the learner's code) with its short type name first.
+    /// </summary>
+    public string Explanation => ExceptionType is null || ExceptionType.StartsWith("Xunit.", StringComparison.Ordinal)
+        ? Message
+        : $"{ExceptionType[(ExceptionType.LastIndexOf('.') + 1)..]}: {Message}";
 
     /// <summary>The check as a learner reads it: "Every_fetch_is_started" becomes "every fetch is started".</summary>
     public string Check => Case.Length == 0 ? Humanize(MethodName) : $"{Humanize(MethodName)} ({Case})";
@@ -98,14 +116,25 @@ public static class TrxReader
                 _ => Outcome.Failed,
             };
             var duration = TimeSpan.TryParse((string?)result.Attribute("duration"), out var t) ? t : TimeSpan.Zero;
-            outcomes.Add(new TestOutcome(className, method, outcome,
-                ((string?)error?.Element(Ns + "Message") ?? "").Trim(),
-                ((string?)error?.Element(Ns + "StackTrace") ?? "").Trim(),
-                duration) { Case = CaseOf(testName) });
+            var (type, message) = SplitType(((string?)error?.Element(Ns + "Message") ?? "").Trim());
+            outcomes.Add(new TestOutcome(className, method, outcome, message, ((string?)error?.Element(Ns + "StackTrace") ?? "").Trim(), duration)
+            {
+                Case = CaseOf(testName),
+                ExceptionType = type,
+            });
         }
         return outcomes;
     }
 
+
+    /// <summary>A TRX message starts with the exception's type ("System.InvalidOperationException : text"): take it apart.</summary>
+    internal static (string? Type, string Message) SplitType(string message)
+    {
+        var colon = message.IndexOf(" : ", StringComparison.Ordinal);
+        return colon > 0 && !message[..colon].Contains(' ', StringComparison.Ordinal) && message[..colon].Contains('.', StringComparison.Ordinal)
+            ? (message[..colon], message[(colon + 3)..])
+            : (null, message);
+    }
 
     private static string CaseOf(string testName)
     {
@@ -123,61 +152,48 @@ public static class TrxReader
 }
 
 /// <summary>
-/// Reads what the judge's own host (tests/ConcurrencyKata.Tests/Host/JudgeHost.cs) writes: one
-/// JSON line per event, "started" before a check runs and "passed", "failed" or "skipped" after.
-/// A check that started and never ended is the one that was running when the host was stopped
-/// or died.
+/// Reads what the judge's own host writes (<see cref="CheckEvent"/>, HostContract.cs): a check that
+/// started and never ended is the one that was running when the host was stopped or died.
 /// </summary>
 public static class HostResultsReader
 {
     public sealed record Results(IReadOnlyList<TestOutcome> Outcomes, string? Running, IReadOnlyList<string> Errors);
 
-    public static Results Read(string path) => Parse(File.Exists(path) ? File.ReadAllLines(path) : []);
+    public static Results Read(string path) => Parse(CheckEvent.ReadAll(path));
 
-    public static Results Parse(IEnumerable<string> lines)
+    public static Results Parse(IEnumerable<CheckEvent> events)
     {
         var outcomes = new List<TestOutcome>();
         var errors = new List<string>();
         string? running = null;
-        foreach (var line in lines.Where(l => l.Trim().Length > 0))
+        foreach (var e in events)
         {
-            System.Text.Json.JsonElement e;
-            try
+            if (e.Event == CheckEventKind.Error || e.Check is null)
             {
-                e = System.Text.Json.JsonDocument.Parse(line).RootElement;
-            }
-            catch (System.Text.Json.JsonException)
-            {
-                continue; // the last line of a host killed while writing it
-            }
-            string Text(string name) => e.TryGetProperty(name, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.String ? v.GetString()! : "";
-            var className = Text("class");
-            var method = Text("method");
-            var displayName = Text("name");
-            var kind = Text("event");
-            if (kind == "started")
-            {
-                running = $"{className}.{method}";
+                errors.Add(e.Message ?? "");
                 continue;
             }
-            if (kind == "error")
+            if (e.Event == CheckEventKind.Started)
             {
-                errors.Add(Text("message"));
+                running = e.Check.FullName;
                 continue;
             }
-            var outcome = kind switch
+            var outcome = e.Event switch
             {
-                "passed" => Outcome.Passed,
-                "skipped" => Outcome.Skipped,
+                CheckEventKind.Passed => Outcome.Passed,
+                CheckEventKind.Skipped => Outcome.Skipped,
+                CheckEventKind.Listed => Outcome.NotRun,
                 _ => Outcome.Failed,
             };
-            var seconds = e.TryGetProperty("seconds", out var s) && s.ValueKind == System.Text.Json.JsonValueKind.Number ? s.GetDouble() : 0;
-            var paren = displayName.IndexOf('(');
-            outcomes.Add(new TestOutcome(className, method, outcome, Text("message").Trim(), Text("stackTrace").Trim(), TimeSpan.FromSeconds(seconds))
+            outcomes.Add(new TestOutcome(e.Check.Class, e.Check.Method, outcome, (e.Message ?? "").Trim(), (e.StackTrace ?? "").Trim(), TimeSpan.FromSeconds(e.Seconds ?? 0))
             {
-                Case = paren >= 0 && displayName.EndsWith(')') ? displayName[(paren + 1)..^1] : "",
+                Case = e.Check.Arguments,
+                ExceptionType = e.ExceptionType,
             });
-            running = null;
+            if (e.Event != CheckEventKind.Listed)
+            {
+                running = null;
+            }
         }
         return new Results(outcomes, running, errors);
     }

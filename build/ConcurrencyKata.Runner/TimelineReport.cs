@@ -1,45 +1,9 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using System.Text.Json;
+using ConcurrencyKata.Contract;
 
 namespace ConcurrencyKata.Runner;
-
-/// <summary>One operation of a check's timeline, in milliseconds from its scenario's start.</summary>
-public sealed record TimelineSpan(string Name, string Lane, double Start, double End, bool Open, bool Busy);
-
-/// <summary>One scenario's timeline as the judge's host kept it (tests/.../Probes/TimelineLog.cs).</summary>
-public sealed record CheckTimeline(string Check, string Verdict, string Shape, int Total, IReadOnlyList<TimelineSpan> Spans)
-{
-    /// <summary>Reads the host's timelines file (JSON lines); lines cut short are skipped, a missing file is empty.</summary>
-    public static IReadOnlyList<CheckTimeline> Read(string path)
-    {
-        if (!File.Exists(path))
-        {
-            return [];
-        }
-        var timelines = new List<CheckTimeline>();
-        foreach (var line in File.ReadLines(path).Where(l => l.Trim().Length > 0))
-        {
-            try
-            {
-                using var json = JsonDocument.Parse(line);
-                var root = json.RootElement;
-                var spans = root.GetProperty("spans").EnumerateArray().Select(s => new TimelineSpan(
-                    s.GetProperty("name").GetString() ?? "", s.GetProperty("lane").GetString() ?? "",
-                    s.GetProperty("start").GetDouble(), s.GetProperty("end").GetDouble(),
-                    s.GetProperty("open").GetBoolean(), s.GetProperty("busy").GetBoolean())).ToList();
-                timelines.Add(new CheckTimeline(root.GetProperty("check").GetString() ?? "", root.GetProperty("verdict").GetString() ?? "",
-                    root.GetProperty("shape").GetString() ?? "", root.GetProperty("total").GetInt32(), spans));
-            }
-            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
-            {
-                // the last line of a host killed while writing it
-            }
-        }
-        return timelines;
-    }
-}
 
 /// <summary>
 /// `./build.sh report`: the last run's checks as a self-contained HTML page (no network needed),
@@ -59,11 +23,8 @@ public static class TimelineReport
     private const int AxisHeight = 18;
     private const int MaxLanes = 40;
 
-    /// <summary>The display name xunit gives a check: Class.Method, or Class.Method(arguments) for a theory's case.</summary>
-    public static string DisplayName(TestOutcome outcome) => outcome.Case.Length == 0 ? outcome.FullName : $"{outcome.FullName}({outcome.Case})";
-
     /// <summary>Writes the page to <paramref name="directory"/>/index.html and returns its path.</summary>
-    public static string Write(string directory, string title, IReadOnlyList<Exercise> exercises, IReadOnlyList<TestOutcome> outcomes, IReadOnlyList<CheckTimeline> timelines)
+    public static string Write(string directory, string title, IReadOnlyList<Exercise> exercises, IReadOnlyList<TestOutcome> outcomes, IReadOnlyList<ScenarioTimeline> timelines)
     {
         Directory.CreateDirectory(directory);
         var path = Path.Combine(directory, FileName);
@@ -71,7 +32,7 @@ public static class TimelineReport
         return path;
     }
 
-    public static string Render(string title, IReadOnlyList<Exercise> exercises, IReadOnlyList<TestOutcome> outcomes, IReadOnlyList<CheckTimeline> timelines)
+    public static string Render(string title, IReadOnlyList<Exercise> exercises, IReadOnlyList<TestOutcome> outcomes, IReadOnlyList<ScenarioTimeline> timelines)
     {
         var byCheck = timelines.GroupBy(t => t.Check).ToDictionary(g => g.Key, g => g.ToList());
         var html = new StringBuilder();
@@ -116,12 +77,12 @@ public static class TimelineReport
             foreach (var check in checks)
             {
                 var state = check.Outcome.ToString().ToLowerInvariant();
-                var scenarios = byCheck.GetValueOrDefault(DisplayName(check)) ?? [];
+                var scenarios = byCheck.GetValueOrDefault(check.Id) ?? [];
                 html.Append($"<details class=\"check\"{(check.Outcome == Outcome.Failed || scenarios.Count > 0 ? " open" : "")}><summary><span class=\"{state}\">{state}</span> {E(check.Check)}" +
                             $"{(scenarios.Count == 0 ? " <small>(no timeline)</small>" : "")}</summary>\n");
                 if (check.Outcome != Outcome.Passed && check.Message.Length > 0)
                 {
-                    html.Append($"<pre>{E(WithoutAsciiTimeline(Grading.CleanMessage(check.Message), scenarios.Count > 0))}</pre>\n");
+                    html.Append($"<pre>{E(WithoutAsciiTimeline(check.Explanation, scenarios.Count > 0))}</pre>\n");
                 }
                 foreach (var timeline in scenarios)
                 {
@@ -153,7 +114,7 @@ public static class TimelineReport
     }
 
     /// <summary>One scenario as an SVG chart: a label column of lanes, bars scaled to the longest end, ticks along the top.</summary>
-    public static string Svg(CheckTimeline timeline, Outcome outcome)
+    public static string Svg(ScenarioTimeline timeline, Outcome outcome)
     {
         var lanes = timeline.Spans.Select(s => s.Lane).Distinct().Take(MaxLanes).ToList();
         // operations in progress at once on one lane (async calls started by one thread) each get a row of their own
@@ -237,7 +198,7 @@ public static class TimelineReport
     /// <summary>A failure message without the text chart the terminal shows, when the page draws that timeline below it.</summary>
     internal static string WithoutAsciiTimeline(string message, bool drawnBelow)
     {
-        var chart = message.IndexOf("\ntimeline: ", StringComparison.Ordinal);
+        var chart = message.IndexOf(ScenarioTimeline.ChartMarker, StringComparison.Ordinal);
         return drawnBelow && chart >= 0 ? message[..chart].TrimEnd() : message;
     }
 
@@ -267,10 +228,10 @@ public static class TimelinePage
             return null;
         }
         return TimelineReport.Write(Directory(repository), $"ConcurrencyKata: the checks of {variant.Description}, as they ran",
-            repository.Exercises, outcomes, CheckTimeline.Read(judge.TimelinesFile(variant)));
+            repository.Exercises, outcomes, ScenarioTimeline.ReadAll(judge.TimelinesFile(variant)));
     }
 
     /// <summary>Whether the last run of <paramref name="variant"/> kept a timeline for <paramref name="check"/>.</summary>
-    public static bool HasTimeline(IReadOnlyList<CheckTimeline> timelines, TestOutcome check)
-        => timelines.Any(t => t.Check == TimelineReport.DisplayName(check));
+    public static bool HasTimeline(IReadOnlyList<ScenarioTimeline> timelines, TestOutcome check)
+        => timelines.Any(t => t.Check == check.Id);
 }

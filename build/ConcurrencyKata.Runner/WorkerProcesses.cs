@@ -24,7 +24,7 @@ public static class WorkerProcesses
         var ps = ProcessRunner.Run("ps", ["-eo", "pid=,ppid=,args="], root, TimeSpan.FromSeconds(20));
         if (ps.ExitCode != 0)
         {
-            throw new KataException($"`ps -eo pid=,ppid=,args=` failed (exit code {ps.ExitCode}): {Judge.LastLines(ps.Output, 5)}");
+            throw new KataException($"`ps -eo pid=,ppid=,args=` failed (exit code {ps.ExitCode}): {Text.LastLines(ps.Output, 5)}");
         }
         return WorkersOf(Parse(ps.Output), root);
     }

@@ -1,76 +1,51 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using System.Text.Json;
+using ConcurrencyKata.Contract;
 using Xunit.Abstractions;
 using Xunit.Sdk;
 
 namespace ConcurrencyKata.Tests.Host;
 
 /// <summary>
-/// Runs the judge's checks in this process, without VSTest: one process instead of two
-/// (the console and its test host), which saves about a second per run. The runner uses it for
-/// negative controls and alternative solutions, hundreds of short runs.
-/// <code>dotnet ConcurrencyKata.Tests.dll --results FILE [--namespace NS.]... [--stop-at-first-failure] [--hang-timeout SECONDS] [--order-by EARLIER-RESULTS] [--first METHOD]...</code>
-/// --order-by runs the quickest checks (as an earlier run timed them) first; --first runs the
-/// checks of the named test methods before all others. --timelines appends each scenario's
-/// timeline to FILE (JSON lines, see <see cref="Probes.TimelineLog"/>) for the HTML report.
-/// Writes one JSON line per event to FILE as it happens ("started", then "passed", "failed" or
-/// "skipped"), so a run killed by a timeout or ended by a crash still says which check was running.
-/// Exit code: 0 all passed, 1 a check failed, 2 bad arguments or no check matched, 3 a check ran
-/// longer than the hang timeout (a deadlock, or a starved thread pool) and the run was stopped.
+/// Runs the judge's checks in this process, without VSTest: one process instead of two (the
+/// console and its test host). Every run of the judge from the runner goes through it. What it
+/// is asked (<see cref="HostRequest"/>), what it writes (<see cref="CheckEvent"/>, one JSON line
+/// per event as it happens, so a run killed by a timeout or ended by a crash still says which
+/// check was running) and how it ends (<see cref="HostExit"/>) are the contract in HostContract.cs,
+/// which the runner compiles too.
 /// </summary>
 public static class JudgeHost
 {
     public static int Main(string[] args)
     {
-        string? results = null;
-        var namespaces = new List<string>();
-        var stopAtFirstFailure = false;
-        TimeSpan? hangTimeout = null;
-        string? orderBy = null;
-        var first = new List<string>();
-        for (var i = 0; i < args.Length; i++)
+        if (HostRequest.Parse(args, out var error) is not { } request)
         {
-            switch (args[i])
-            {
-                case "--results" when i + 1 < args.Length: results = args[++i]; break;
-                case "--namespace" when i + 1 < args.Length: namespaces.Add(args[++i]); break;
-                case "--stop-at-first-failure": stopAtFirstFailure = true; break;
-                case "--order-by" when i + 1 < args.Length: orderBy = args[++i]; break;
-                case "--first" when i + 1 < args.Length: first.Add(args[++i]); break;
-                case "--timelines" when i + 1 < args.Length: Probes.TimelineLog.File = Path.GetFullPath(args[++i]); break;
-                case "--hang-timeout" when i + 1 < args.Length && int.TryParse(args[i + 1], out var seconds) && seconds > 0:
-                    hangTimeout = TimeSpan.FromSeconds(seconds);
-                    i++;
-                    break;
-                default:
-                    Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: --results FILE [--namespace NS.]... [--stop-at-first-failure] [--hang-timeout SECONDS] [--order-by EARLIER-RESULTS] [--first METHOD]... [--timelines FILE]");
-                    return 2;
-            }
+            Console.Error.WriteLine(error);
+            return HostExit.BadRequest;
         }
-        if (results is null)
+        if (request.Timelines is { } timelines)
         {
-            Console.Error.WriteLine("--results FILE is required");
-            return 2;
+            Probes.TimelineLog.File = Path.GetFullPath(timelines);
         }
 
         // as VSTest's test host does: the checks run in the folder they were built into
         Environment.CurrentDirectory = AppContext.BaseDirectory;
-        using var writer = new ResultWriter(Path.GetFullPath(results));
-        var code = Run(namespaces, stopAtFirstFailure, hangTimeout, orderBy is null && first.Count == 0 ? null : Durations(orderBy), first, writer);
+        using var writer = new ResultWriter(Path.GetFullPath(request.Results));
+        var code = Run(request, writer);
         writer.Dispose();
         // a control's foreground thread that never ends must not keep the run alive
         ExitNow(code);
         return code;
     }
 
-    private static int Run(IReadOnlyList<string> namespaces, bool stopAtFirstFailure, TimeSpan? hangTimeout, IReadOnlyDictionary<string, double>? durations,
-        IReadOnlyList<string> first, ResultWriter writer)
+    private static int Run(HostRequest request, ResultWriter writer)
     {
+        var first = request.FirstMethods;
+        var durations = request.OrderBy is null && first.Count == 0 ? null : Durations(request.OrderBy);
         var assembly = typeof(JudgeHost).Assembly;
         var diagnostics = new NullSink();
         using var framework = new XunitTestFramework(diagnostics);
-        var options = new Options();
+        var options = new XunitOptions();
         options.SetValue("xunit.discovery.PreEnumerateTheories", true);
         options.SetValue("xunit.execution.DisableParallelization", true);
         options.SetValue("xunit.execution.MaxParallelThreads", 1);
@@ -79,18 +54,25 @@ public static class JudgeHost
         var found = new DiscoverySink();
         discoverer.Find(includeSourceInformation: false, found, options);
         found.Finished.Wait();
-        var cases = found.TestCases
-            .Where(c => namespaces.Count == 0 || namespaces.Any(ns => c.TestMethod.TestClass.Class.Name.StartsWith(ns, StringComparison.Ordinal)))
-            .ToList();
+        bool In(ITestCase c, IReadOnlyList<string> namespaces) => namespaces.Any(ns => c.TestMethod.TestClass.Class.Name.StartsWith(ns, StringComparison.Ordinal));
+        foreach (var listed in found.TestCases.Where(c => In(c, request.Listed)))
+        {
+            writer.Write(new CheckEvent(CheckEventKind.Listed, IdOf(listed.TestMethod, listed.DisplayName)));
+        }
+        var cases = found.TestCases.Where(c => request.Namespaces.Count == 0 ? request.Listed.Count == 0 : In(c, request.Namespaces)).ToList();
         if (cases.Count == 0)
         {
-            Console.Error.WriteLine($"no check matched {string.Join(", ", namespaces)}");
-            return 2;
+            if (request.Listed.Count > 0 && request.Namespaces.Count == 0)
+            {
+                return HostExit.AllPassed; // a listing only
+            }
+            Console.Error.WriteLine($"no check matched {string.Join(", ", request.Namespaces)}");
+            return HostExit.BadRequest;
         }
 
         using var executor = framework.GetExecutor(assembly.GetName());
-        var sink = new ExecutionSink(writer, stopAtFirstFailure);
-        if (hangTimeout is { } patience)
+        var sink = new ExecutionSink(writer, request.StopAtFirstFailure);
+        if (request.HangTimeout is { } patience)
         {
             // a dedicated thread: a check that deadlocks or starves the thread pool cannot hold it up
             new Thread(() => Watch(sink, patience)) { IsBackground = true, Name = "judge host hang watchdog" }.Start();
@@ -106,7 +88,7 @@ public static class JudgeHost
             // own way): a run that stops at its first failure gets there sooner, whichever check that is
             var ordered = cases
                 .OrderBy(c => first.Contains(c.TestMethod.Method.Name) ? 0 : 1)
-                .ThenBy(c => durations.TryGetValue(c.DisplayName, out var seconds) ? seconds : double.MaxValue);
+                .ThenBy(c => durations.TryGetValue(IdOf(c.TestMethod, c.DisplayName), out var seconds) ? seconds : double.MaxValue);
             foreach (var testCase in ordered)
             {
                 sink.Finished.Reset();
@@ -114,45 +96,27 @@ public static class JudgeHost
                 sink.Finished.Wait();
             }
         }
-        return sink.Failures > 0 ? 1 : 0;
+        return sink.Failures > 0 ? HostExit.Failed : HostExit.AllPassed;
     }
 
-    /// <summary>How long each check (by its display name) took in an earlier run's results file; empty when it cannot be read.</summary>
-    private static Dictionary<string, double> Durations(string? resultsFile)
+    /// <summary>A check's identity; a theory's case carries its arguments as xunit shows them in the display name ("Method(capacity: 0)").</summary>
+    private static CheckId IdOf(ITestMethod method, string displayName)
     {
-        var durations = new Dictionary<string, double>();
-        if (resultsFile is null)
-        {
-            return durations;
-        }
-        try
-        {
-            foreach (var line in File.ReadLines(resultsFile))
-            {
-                try
-                {
-                    using var json = JsonDocument.Parse(line);
-                    var root = json.RootElement;
-                    if (root.TryGetProperty("seconds", out var seconds) && seconds.ValueKind == JsonValueKind.Number
-                        && root.TryGetProperty("name", out var name) && name.GetString() is { } key)
-                    {
-                        durations[key] = seconds.GetDouble();
-                    }
-                }
-                catch (JsonException)
-                {
-                    // a line cut short: skip it
-                }
-            }
-        }
-        catch (IOException)
-        {
-            // no earlier run: xunit's own order
-        }
-        return durations;
+        var paren = displayName.IndexOf('(');
+        var arguments = paren >= 0 && displayName.EndsWith(')') ? displayName[(paren + 1)..^1] : "";
+        return new CheckId(method.TestClass.Class.Name, method.Method.Name, arguments);
     }
 
-    /// <summary>Stops the run (exit code 3) when one check has been running longer than <paramref name="patience"/>; the results file already names it.</summary>
+    /// <summary>How long each check took in an earlier run's results file; empty when there is none.</summary>
+    private static Dictionary<CheckId, double> Durations(string? resultsFile)
+        => resultsFile is null
+            ? []
+            : CheckEvent.ReadAll(resultsFile)
+                .Where(e => e is { Check: not null, Seconds: not null })
+                .GroupBy(e => e.Check!)
+                .ToDictionary(g => g.Key, g => g.Last().Seconds!.Value);
+
+    /// <summary>Stops the run (<see cref="HostExit.Hung"/>) when one check has been running longer than <paramref name="patience"/>; the results file already names it.</summary>
     private static void Watch(ExecutionSink sink, TimeSpan patience)
     {
         while (true)
@@ -160,7 +124,7 @@ public static class JudgeHost
             Thread.Sleep(250);
             if (sink.RunningSince is { } since && Stopwatch.GetElapsedTime(since) > patience)
             {
-                ExitNow(3);
+                ExitNow(HostExit.Hung);
             }
         }
     }
@@ -212,8 +176,16 @@ public static class JudgeHost
     private sealed class ExecutionSink(ResultWriter writer, bool stopAtFirstFailure) : LongLivedMarshalByRefObject, IMessageSink
     {
         public ManualResetEventSlim Finished { get; } = new();
-        public int Failures;
+        private int _failures;
         private long _runningSince;
+
+        public int Failures => Volatile.Read(ref _failures);
+
+        private static CheckId Id(ITest test) => IdOf(test.TestCase.TestMethod, test.DisplayName);
+
+        /// <summary>The failure's own message, then each inner exception's ("---- Type : message"); its type is a field of its own.</summary>
+        private static string Message(IFailureInformation failure)
+            => string.Concat(failure.Messages.Select((m, i) => i == 0 ? m : $"\n---- {failure.ExceptionTypes[i]} : {m}"));
 
         /// <summary>When the check now running started (a Stopwatch timestamp), or null between checks.</summary>
         public long? RunningSince => Interlocked.Read(ref _runningSince) is var t && t != 0 ? t : null;
@@ -227,28 +199,30 @@ public static class JudgeHost
             switch (message)
             {
                 case ITestStarting starting:
-                    writer.Write("started", starting.Test, null, null, null, null);
-                    Probes.TimelineLog.CurrentCheck = starting.Test.DisplayName;
+                    var id = Id(starting.Test);
+                    writer.Write(new CheckEvent(CheckEventKind.Started, id));
+                    Probes.TimelineLog.CurrentCheck = id;
                     Interlocked.Exchange(ref _runningSince, Stopwatch.GetTimestamp());
                     break;
                 case ITestPassed passed:
-                    writer.Write("passed", passed.Test, null, null, passed.ExecutionTime, passed.Output);
+                    writer.Write(new CheckEvent(CheckEventKind.Passed, Id(passed.Test), Seconds: (double)passed.ExecutionTime));
                     break;
                 case ITestSkipped skipped:
-                    writer.Write("skipped", skipped.Test, skipped.Reason, null, 0, skipped.Output);
+                    writer.Write(new CheckEvent(CheckEventKind.Skipped, Id(skipped.Test), skipped.Reason, Seconds: 0));
                     break;
                 case ITestFailed failed:
-                    Failures++;
-                    writer.Write("failed", failed.Test, ExceptionUtility.CombineMessages(failed), ExceptionUtility.CombineStackTraces(failed), failed.ExecutionTime, failed.Output);
+                    Interlocked.Increment(ref _failures);
+                    writer.Write(new CheckEvent(CheckEventKind.Failed, Id(failed.Test), Message(failed), failed.ExceptionTypes.FirstOrDefault(),
+                        ExceptionUtility.CombineStackTraces(failed), (double)failed.ExecutionTime));
                     if (stopAtFirstFailure)
                     {
                         writer.Dispose();
-                        ExitNow(1);
+                        ExitNow(HostExit.Failed);
                     }
                     break;
                 case IErrorMessage error:
-                    Failures++;
-                    writer.WriteError(ExceptionUtility.CombineMessages(error), ExceptionUtility.CombineStackTraces(error));
+                    Interlocked.Increment(ref _failures);
+                    writer.Write(new CheckEvent(CheckEventKind.Error, null, Message(error), error.ExceptionTypes.FirstOrDefault(), ExceptionUtility.CombineStackTraces(error)));
                     break;
                 case ITestAssemblyFinished:
                     Finished.Set();
@@ -264,32 +238,13 @@ public static class JudgeHost
         private readonly object _lock = new();
         private bool _closed;
 
-        public void Write(string @event, ITest test, string? message, string? stackTrace, decimal? seconds, string? output)
-        {
-            var method = test.TestCase.TestMethod;
-            Line(new Dictionary<string, object?>
-            {
-                ["event"] = @event,
-                ["class"] = method.TestClass.Class.Name,
-                ["method"] = method.Method.Name,
-                ["name"] = test.DisplayName,
-                ["message"] = message,
-                ["stackTrace"] = stackTrace,
-                ["seconds"] = seconds,
-                ["output"] = string.IsNullOrEmpty(output) ? null : output,
-            });
-        }
-
-        public void WriteError(string? message, string? stackTrace)
-            => Line(new Dictionary<string, object?> { ["event"] = "error", ["message"] = message, ["stackTrace"] = stackTrace });
-
-        private void Line(Dictionary<string, object?> fields)
+        public void Write(CheckEvent e)
         {
             lock (_lock)
             {
                 if (!_closed)
                 {
-                    _file.WriteLine(JsonSerializer.Serialize(fields.Where(f => f.Value is not null).ToDictionary()));
+                    _file.WriteLine(e.ToJson());
                 }
             }
         }
@@ -307,7 +262,7 @@ public static class JudgeHost
         }
     }
 
-    private sealed class Options : ITestFrameworkDiscoveryOptions, ITestFrameworkExecutionOptions
+    private sealed class XunitOptions : ITestFrameworkDiscoveryOptions, ITestFrameworkExecutionOptions
     {
         private readonly Dictionary<string, object?> _values = [];
 

@@ -61,13 +61,16 @@ public static class Timeline
         return new Verdict(shape, peak, Math.Max(computing, spans.Any(s => s.Busy) ? 1 : 0), threads, processes);
     }
 
+    /// <summary>How the chart begins: the runner finds it in a failure message by this (HostContract's <see cref="Contract.ScenarioTimeline.ChartMarker"/>).</summary>
+    private static readonly string ChartHeading = Contract.ScenarioTimeline.ChartMarker.TrimStart('\n');
+
     /// <summary>Renders the chart and the verdict. Times are shown relative to <paramref name="originTicks"/>.</summary>
     public static string Render(IReadOnlyList<Span> spans, long originTicks, int maxRows = DefaultMaxRows, long? nowTicks = null)
     {
         var text = new StringBuilder();
         if (spans.Count == 0)
         {
-            text.AppendLine("timeline: no operation was recorded (was the code under test called at all?)");
+            text.Append(ChartHeading).AppendLine("no operation was recorded (was the code under test called at all?)");
             return text.ToString();
         }
 
@@ -83,7 +86,7 @@ public static class Timeline
         var laneWidth = Math.Max(4, shown.Max(s => s.Lane.Length));
 
         text.Append(CultureInfo.InvariantCulture,
-            $"timeline: {spans.Count} operation(s) over {Ms(last):0} ms, one column = {Ms(last) / BarWidth:0.##} ms; # computing, - waiting, > still running")
+            $"{ChartHeading}{spans.Count} operation(s) over {Ms(last):0} ms, one column = {Ms(last) / BarWidth:0.##} ms; # computing, - waiting, > still running")
             .AppendLine();
         foreach (var span in shown)
         {

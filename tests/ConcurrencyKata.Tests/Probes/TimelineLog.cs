@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Text.Json;
+using ConcurrencyKata.Contract;
 
 namespace ConcurrencyKata.Tests.Probes;
 
@@ -18,14 +18,14 @@ public static class TimelineLog
     public const int MaxScenariosPerCheck = 3;
 
     private static readonly object Gate = new();
-    private static string? _countedCheck;
+    private static CheckId? _countedCheck;
     private static int _kept;
 
     /// <summary>Where the lines go; null: nothing is written.</summary>
     public static string? File { get; set; }
 
-    /// <summary>The display name of the check now running (set by the judge's host as each check starts).</summary>
-    public static string? CurrentCheck { get; set; }
+    /// <summary>The check now running (set by the judge's host as each check starts).</summary>
+    public static CheckId? CurrentCheck { get; set; }
 
     public static void Record(SpanRecorder recorder)
     {
@@ -52,22 +52,10 @@ public static class TimelineLog
         var now = Stopwatch.GetTimestamp();
         double Ms(long ticks) => Math.Round((ticks - recorder.OriginTicks) * 1000.0 / Stopwatch.Frequency, 3);
         var verdict = Timeline.Classify(spans, now);
-        var line = JsonSerializer.Serialize(new
-        {
-            check,
-            verdict = verdict.ToString(),
-            shape = verdict.Shape.ToString(),
-            total = spans.Count,
-            spans = spans.OrderBy(s => s.StartTicks).Take(MaxSpans).Select(s => new
-            {
-                name = s.Name,
-                lane = s.Lane,
-                start = Ms(s.StartTicks),
-                end = Ms(s.EndTicks ?? now),
-                open = s.IsOpen,
-                busy = s.Busy,
-            }),
-        });
+        var line = new ScenarioTimeline(check, verdict.ToString(), verdict.Shape.ToString(), spans.Count,
+            spans.OrderBy(s => s.StartTicks).Take(MaxSpans)
+                .Select(s => new TimelineSpan(s.Name, s.Lane, Ms(s.StartTicks), Ms(s.EndTicks ?? now), s.IsOpen, s.Busy))
+                .ToList()).ToJson();
         lock (Gate)
         {
             try
