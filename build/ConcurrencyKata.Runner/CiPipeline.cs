@@ -25,13 +25,37 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console, 
     {
         var clock = Stopwatch.StartNew();
         var judge = new Judge(repository, strict: true);
+        Course();
+        RunnersOwnTests();
+        ReferenceSolutions(judge);
+        Stubs(judge);
+        NegativeControls(judge);
+        AlternativeSolutions(judge);
+        if (focus is null)
+        {
+            Section("bench --smoke: the comparison runs and writes its report (its shape is checked, not its speed)");
+            BenchRuns();
+        }
+        Section("no worker process outlives its test, nor a test host killed mid-run");
+        NoWorkerLeftBehind(judge);
 
+        console.WriteLine();
+        console.MarkupLine($"[grey]ci finished in {clock.Elapsed.TotalSeconds:0} s[/]");
+        console.WriteLine($"{_passed} passed, {_failed} failed");
+        return _failed == 0 ? 0 : 1;
+    }
+
+    private void Course()
+    {
         Section("course: every exercise declared in exercises/course.json is complete; the entry scripts pass their arguments on");
         foreach (var check in CourseChecks.Run(repository).Concat(EntryScripts.Check(repository.Root)))
         {
             Check(check.Ok, check.What, check.WhyNot);
         }
+    }
 
+    private void RunnersOwnTests()
+    {
         Section("the runner's own tests");
         if (focus is null)
         {
@@ -42,7 +66,10 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console, 
         {
             console.MarkupLine($"[grey]left out: ci --exercise={Markup.Escape(focus.Number)} judges that exercise only[/]");
         }
+    }
 
+    private void ReferenceSolutions(Judge judge)
+    {
         Section("reference solutions: every check passes");
         var solutions = BuildOrFail(judge, Variant.Solutions);
         if (solutions)
@@ -69,7 +96,10 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console, 
                 Check(run.For(exercise).Any(), $"{exercise.Id} has checks", "no test of the judge belongs to this exercise (namespace " + exercise.TestNamespace + ")");
             }
         }
+    }
 
+    private void Stubs(Judge judge)
+    {
         Section("stubs: untouched, and every one fails its checks");
         var manifest = StubManifest.Load(repository.StubManifestPath);
         var differences = manifest.Differences(StubManifest.Compute(repository));
@@ -90,7 +120,10 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console, 
                     "every check passes against the untouched stub: the checks cannot tell an empty exercise from a solved one");
             }
         }
+    }
 
+    private void NegativeControls(Judge judge)
+    {
         Section("negative controls: each is rejected by its exercise's checks");
         foreach (var control in Controls(ControlKind.Negative))
         {
@@ -107,7 +140,10 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console, 
             Check(rejectedBy.Count > 0 || hung, $"{control.ShortName} ({control.Summary}) {detail} [{took.Elapsed.TotalSeconds:0.0} s]",
                 "every check passes: the judge cannot tell this known-wrong implementation from a right one");
         }
+    }
 
+    private void AlternativeSolutions(Judge judge)
+    {
         Section("alternative solutions: each passes every check of its exercise");
         foreach (var control in Controls(ControlKind.Alternative))
         {
@@ -126,20 +162,6 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console, 
                     ? "no check ran"
                     : "the judge rejects a correct implementation:\n" + string.Join("\n", failed.Select(f => $"{f.Check}: {f.Explanation}"))));
         }
-
-        if (focus is null)
-        {
-            Section("bench --smoke: the comparison runs and writes its report (its shape is checked, not its speed)");
-            BenchRuns();
-        }
-
-        Section("no worker process outlives its test, nor a test host killed mid-run");
-        NoWorkerLeftBehind(judge);
-
-        console.WriteLine();
-        console.MarkupLine($"[grey]ci finished in {clock.Elapsed.TotalSeconds:0} s[/]");
-        console.WriteLine($"{_passed} passed, {_failed} failed");
-        return _failed == 0 ? 0 : 1;
     }
 
     /// <summary>Builds the judge with the control swapped in and runs its exercise's checks; null (and a failed check) if it does not compile.</summary>

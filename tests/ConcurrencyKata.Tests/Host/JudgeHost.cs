@@ -25,7 +25,7 @@ public static class JudgeHost
         }
         if (request.Timelines is { } timelines)
         {
-            Probes.TimelineLog.File = Path.GetFullPath(timelines);
+            TimelineLog.File = Path.GetFullPath(timelines);
         }
 
         // as VSTest's test host does: the checks run in the folder they were built into
@@ -201,7 +201,7 @@ public static class JudgeHost
                 case ITestStarting starting:
                     var id = Id(starting.Test);
                     writer.Write(new CheckEvent(CheckEventKind.Started, id));
-                    Probes.TimelineLog.CurrentCheck = id;
+                    TimelineLog.CurrentCheck = id;
                     Interlocked.Exchange(ref _runningSince, Stopwatch.GetTimestamp());
                     break;
                 case ITestPassed passed:

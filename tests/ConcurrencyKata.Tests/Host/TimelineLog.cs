@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using ConcurrencyKata.Contract;
+using ConcurrencyKata.Tests.Probes;
 
-namespace ConcurrencyKata.Tests.Probes;
+namespace ConcurrencyKata.Tests.Host;
 
 /// <summary>
 /// Keeps every scenario's timeline for the HTML report (<c>./build.sh report</c>): when the judge's

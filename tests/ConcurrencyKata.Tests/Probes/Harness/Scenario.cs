@@ -340,7 +340,7 @@ public sealed class Scenario : IDisposable
 
     public void Dispose()
     {
-        TimelineLog.Record(Spans);
+        Host.TimelineLog.Record(Spans);
         _abort.Cancel();
         _abort.Dispose();
         // no child outlives its test, whatever the code under test did: those it told of, and any

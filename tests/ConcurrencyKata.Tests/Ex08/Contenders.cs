@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace ConcurrencyKata.Tests.Probes;
+namespace ConcurrencyKata.Tests.Ex08;
 
 /// <summary>
 /// Threads that hammer the code under test at the same time, for a fixed stretch of time rather

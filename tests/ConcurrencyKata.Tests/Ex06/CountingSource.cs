@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace ConcurrencyKata.Tests.Probes;
+namespace ConcurrencyKata.Tests.Ex06;
 
 /// <summary>
 /// An async source of items "i0", "i1", ... that measures backpressure: each time it hands out
