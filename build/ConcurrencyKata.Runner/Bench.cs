@@ -128,11 +128,20 @@ public sealed class BenchCommand : KataCommand
     [
         new("quick", null, "a run of about 40 s with small sizes and rough figures"),
         new("workload", "NAME", "one workload only: I/O-bound, CPU-bound or Mixed"),
+        new("loop", null, "the learner's loop instead: test and watch timed on a scratch copy of the kata (about 4 minutes; artifacts/bench/loop.md)"),
     ];
 
     public override int Run(CommandContext context)
     {
         var repository = context.Repository;
+        if (context.Options.Flag("loop"))
+        {
+            if (context.Options.Flag("quick") || context.Options.Get("workload") is not null)
+            {
+                throw new KataException("--loop measures the learner's loop: it takes neither --quick nor --workload.");
+            }
+            return new LoopBench(repository, context.Console).Run(repository.Exercises[0]);
+        }
         context.Console.MarkupLine("[grey]Building the bench (Release)...[/]");
         if (Bench.Build(repository) is { } failure)
         {

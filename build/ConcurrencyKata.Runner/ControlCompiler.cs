@@ -1,17 +1,21 @@
 using System.Diagnostics;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Emit;
 
 namespace ConcurrencyKata.Runner;
 
 /// <summary>
-/// What the reference build of solutions/ compiled with, as its MSBuild target
-/// <c>KataRecordCompileInputs</c> wrote it: the options, the references and the source files
-/// (including MSBuild's generated global usings and assembly attributes).
+/// What a build of solutions/ or exercises/ compiled with, as the MSBuild target
+/// <c>KataRecordCompileInputs</c> (build/KataCompileInputs.targets) wrote it: the options, the
+/// references, the analyzers and the source files (including MSBuild's generated global usings
+/// and assembly attributes).
 /// </summary>
 public sealed record CompileInputs(IReadOnlyDictionary<string, string> Options, IReadOnlyList<string> References, IReadOnlyList<string> Sources)
 {
+    public IReadOnlyList<string> Analyzers { get; init; } = [];
+
     public const string FileName = "kata-compile-inputs.txt";
 
     public static CompileInputs Read(string path)
@@ -22,6 +26,7 @@ public sealed record CompileInputs(IReadOnlyDictionary<string, string> Options, 
         }
         var options = new Dictionary<string, string>(StringComparer.Ordinal);
         var references = new List<string>();
+        var analyzers = new List<string>();
         var sources = new List<string>();
         foreach (var line in File.ReadAllLines(path).Where(l => l.Length > 0))
         {
@@ -39,11 +44,14 @@ public sealed record CompileInputs(IReadOnlyDictionary<string, string> Options, 
                 case "source":
                     sources.Add(value);
                     break;
+                case "analyzer":
+                    analyzers.Add(value);
+                    break;
                 default:
                     throw new KataException($"{path}: unknown line '{line}'.");
             }
         }
-        return new CompileInputs(options, references, sources);
+        return new CompileInputs(options, references, sources) { Analyzers = analyzers };
     }
 
     public string Option(string name, string fallback = "") => Options.TryGetValue(name, out var value) ? value : fallback;
@@ -74,7 +82,10 @@ public static class ControlCompiler
         return [.. sources.Where(s => !replaced.Contains(Path.GetFullPath(s))), .. controlFiles];
     }
 
-    public static BuildOutcome Compile(CompileInputs inputs, IReadOnlyList<string> sources, string outputDll)
+    /// <param name="analyzers">Run these too, and report warnings as well as errors (the learner's build); null: errors only.</param>
+    /// <param name="relativePath">How a diagnostic names its file (repository-relative for the learner's report).</param>
+    public static BuildOutcome Compile(CompileInputs inputs, IReadOnlyList<string> sources, string outputDll,
+        IReadOnlyList<DiagnosticAnalyzer>? analyzers = null, Func<string, string>? relativePath = null)
     {
         var clock = Stopwatch.StartNew();
         var symbols = inputs.Option("DefineConstants").Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -103,9 +114,15 @@ public static class ControlCompiler
         {
             result = compilation.Emit(dll, pdb, options: new EmitOptions(debugInformationFormat: DebugInformationFormat.PortablePdb));
         }
-        var diagnostics = result.Diagnostics
-            .Where(d => d.Severity == DiagnosticSeverity.Error)
-            .Select(ToDiagnostic)
+        IEnumerable<Microsoft.CodeAnalysis.Diagnostic> found = result.Diagnostics;
+        if (analyzers is { Count: > 0 } && result.Success)
+        {
+            found = found.Concat(compilation.WithAnalyzers([.. analyzers]).GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult());
+        }
+        var diagnostics = found
+            .Where(d => d.Severity == DiagnosticSeverity.Error || (analyzers is not null && d.Severity == DiagnosticSeverity.Warning))
+            .Select(d => ToDiagnostic(d, relativePath ?? (p => p)))
+            .Distinct()
             .ToList();
         if (!result.Success)
         {
@@ -114,10 +131,27 @@ public static class ControlCompiler
         return new BuildOutcome(result.Success, diagnostics, clock.Elapsed);
     }
 
-    private static Diagnostic ToDiagnostic(Microsoft.CodeAnalysis.Diagnostic d)
+    /// <summary>The analyzers among <paramref name="paths"/> whose file name contains <paramref name="nameContains"/>, loaded into this process.</summary>
+    public static IReadOnlyList<DiagnosticAnalyzer> LoadAnalyzers(IEnumerable<string> paths, string nameContains)
+        => [.. paths
+            .Where(p => Path.GetFileName(p).Contains(nameContains, StringComparison.OrdinalIgnoreCase) && File.Exists(p))
+            .SelectMany(p => new AnalyzerFileReference(p, AnalyzerLoader.Instance).GetAnalyzers(LanguageNames.CSharp))];
+
+    private sealed class AnalyzerLoader : IAnalyzerAssemblyLoader
+    {
+        public static readonly AnalyzerLoader Instance = new();
+
+        public void AddDependencyLocation(string fullPath)
+        {
+        }
+
+        public System.Reflection.Assembly LoadFromPath(string fullPath) => System.Reflection.Assembly.LoadFrom(fullPath);
+    }
+
+    private static Diagnostic ToDiagnostic(Microsoft.CodeAnalysis.Diagnostic d, Func<string, string> relativePath)
     {
         var span = d.Location.GetLineSpan();
-        return new Diagnostic("error", d.Id, d.GetMessage(System.Globalization.CultureInfo.InvariantCulture),
-            span.IsValid ? span.Path : null, span.IsValid ? span.StartLinePosition.Line + 1 : 0, span.IsValid ? span.StartLinePosition.Character + 1 : 0);
+        return new Diagnostic(d.Severity == DiagnosticSeverity.Error ? "error" : "warning", d.Id, d.GetMessage(System.Globalization.CultureInfo.InvariantCulture),
+            span.IsValid && span.Path.Length > 0 ? relativePath(span.Path) : null, span.IsValid ? span.StartLinePosition.Line + 1 : 0, span.IsValid ? span.StartLinePosition.Character + 1 : 0);
     }
 }

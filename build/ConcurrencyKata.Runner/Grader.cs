@@ -16,7 +16,8 @@ public sealed class Grader(KataRepository repository, IAnsiConsole console)
     public static readonly string[] ProtectedPaths = ["tests", "support", "Directory.Build.props", "Directory.Packages.props", "global.json"];
 
     /// <summary>Grades every exercise (judging what needs it), or judges <paramref name="focus"/>, or with <paramref name="all"/> judges every one. Exit code 0 only when everything graded passes.</summary>
-    public int Run(Exercise? focus, bool all = false)
+    /// <param name="inProcess">Compile the learner's edits in this process when that can stand in for MSBuild (`watch`: the compiler stays warm).</param>
+    public int Run(Exercise? focus, bool all = false, bool inProcess = false)
     {
         var report = new Report(console, repository);
         report.Tampered(Git.ChangedFiles(repository.Root, ProtectedPaths));
@@ -31,7 +32,7 @@ public sealed class Grader(KataRepository repository, IAnsiConsole console)
         {
             console.MarkupLine("[grey]Building your code and the judge...[/]");
             var judge = new Judge(repository);
-            build = judge.Build(Variant.Exercises);
+            build = (inProcess ? judge.BuildInProcess() : null) ?? judge.Build(Variant.Exercises);
             if (!build.Succeeded)
             {
                 report.CompileErrors(build);
@@ -41,6 +42,14 @@ public sealed class Grader(KataRepository repository, IAnsiConsole console)
                 ? "[grey]Listing the checks...[/]"
                 : $"[grey]Running the checks of exercise{(plan.Judged.Count == 1 ? "" : "s")} {Markup.Escape(string.Join(", ", plan.Judged.Select(e => e.Number)))}...[/]");
             run = judge.Test(Variant.Exercises, plan.Judged, plan.Listed);
+            // the exercise the learner is on is known for sure only now (the one before it may pass
+            // now): when it was shown from an earlier verdict, judge it too, so its checks are current
+            while (focus is null && !all && plan.FirstUnfinished(run) is { } onIt && !plan.Judged.Contains(onIt) && plan.JudgeToo(onIt))
+            {
+                console.MarkupLine($"[grey]Running the checks of exercise {Markup.Escape(onIt.Number)}, the one you are on now...[/]");
+                var more = judge.Test(Variant.Exercises, [onIt]);
+                run = new TestRun([.. run.Outcomes, .. more.Outcomes], [.. run.Aborts, .. more.Aborts]);
+            }
             timelines = ScenarioTimeline.ReadAll(judge.TimelinesFile(Variant.Exercises));
             page = run.Outcomes.Any(o => o.Outcome != Outcome.NotRun) ? TimelinePage.Write(repository, Variant.Exercises, run.Outcomes) : null;
         }
@@ -114,21 +123,39 @@ public sealed class GradingPlan
         _files = scope.ToDictionary(e => e, Verdicts.FilesHash);
         _pristine = scope.ToDictionary(e => e, isPristine);
         _earlier = scope.ToDictionary(e => e, e => judgeEverything || _pristine[e] ? null : verdicts.Current(e, _files[e], judgeHash));
+        _scope = scope;
         if (judgeEverything)
         {
-            Judged = scope;
+            _judged = [.. scope];
         }
         else
         {
             // the exercise the learner is on, and every exercise changed since its last verdict
             var onIt = scope.FirstOrDefault(e => _earlier[e]?.Status != Status.Passed);
-            Judged = [.. scope.Where(e => !_pristine[e] && (e == onIt || _earlier[e] is null))];
+            _judged = [.. scope.Where(e => !_pristine[e] && (e == onIt || _earlier[e] is null))];
         }
-        Listed = [.. scope.Where(e => !Judged.Contains(e) && _pristine[e] && verdicts.Listing(e, judgeHash) is null)];
+        Listed = [.. scope.Where(e => !_judged.Contains(e) && _pristine[e] && verdicts.Listing(e, judgeHash) is null)];
     }
 
+    private readonly IReadOnlyList<Exercise> _scope;
+    private readonly List<Exercise> _judged;
+
     /// <summary>The exercises whose checks run.</summary>
-    public IReadOnlyList<Exercise> Judged { get; }
+    public IReadOnlyList<Exercise> Judged => _judged;
+
+    /// <summary>The first exercise not done, by this run's verdicts and the earlier ones.</summary>
+    public Exercise? FirstUnfinished(TestRun run) => _scope.FirstOrDefault(e => !Grade(e, run).IsDone);
+
+    /// <summary>Adds <paramref name="exercise"/> to the judged ones, unless its files are as shipped (then it is not started, whatever its checks say).</summary>
+    public bool JudgeToo(Exercise exercise)
+    {
+        if (_pristine[exercise] || _judged.Contains(exercise))
+        {
+            return false;
+        }
+        _judged.Add(exercise);
+        return true;
+    }
 
     /// <summary>Untouched stubs whose checks are listed, not run (the list is kept for later runs).</summary>
     public IReadOnlyList<Exercise> Listed { get; }

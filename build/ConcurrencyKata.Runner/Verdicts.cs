@@ -81,6 +81,10 @@ public sealed class Verdicts
     public static string FilesHash(Exercise exercise)
         => HashOf(exercise.FilesOnDisk().Select(f => (f, Path.Combine(exercise.Directory, f))));
 
+    /// <summary>A hash of every exercise's C# files as they are now.</summary>
+    public static string ExercisesHash(KataRepository repository)
+        => HashOf(repository.Exercises.SelectMany(e => e.FilesOnDisk().Select(f => ($"{e.Id}/{f}", Path.Combine(e.Directory, f)))));
+
     /// <summary>
     /// A hash of everything that decides what the checks do, other than the learner's code: the
     /// judge's sources and snapshots, the support code, the build settings. A verdict reached with

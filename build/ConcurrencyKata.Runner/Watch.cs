@@ -2,7 +2,11 @@ using Spectre.Console;
 
 namespace ConcurrencyKata.Runner;
 
-/// <summary>`watch`: grade, then wait for a saved .cs file under exercises/, then grade again, until Ctrl+C.</summary>
+/// <summary>
+/// `watch`: grade, then wait for a saved .cs file under exercises/, then grade again, until Ctrl+C.
+/// After the first build, the learner's edits are compiled in this process (the compiler stays
+/// warm), not by MSBuild: <see cref="Judge.BuildInProcess"/>.
+/// </summary>
 public static class Watch
 {
     public static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(400);
@@ -32,7 +36,7 @@ public static class Watch
         while (!stop.IsCancellationRequested)
         {
             console.Clear();
-            last = new Grader(repository, console).Run(focus);
+            last = new Grader(repository, console).Run(focus, inProcess: true);
             console.WriteLine();
             console.MarkupLine($"[grey]Watching {Markup.Escape(repository.Relative(focus?.Directory ?? repository.ExercisesDirectory))}/ for saved changes. Ctrl+C stops.[/]");
             try

@@ -149,6 +149,7 @@ public enum CheckEventKind
 /// <summary>One check of the judge: its class, its test method, and for a theory's case its arguments as xunit prints them ("capacity: 0, consumers: 2").</summary>
 public sealed record CheckId(string Class, string Method, string Arguments = "")
 {
+    [JsonIgnore]
     public string FullName => $"{Class}.{Method}";
 }
 
