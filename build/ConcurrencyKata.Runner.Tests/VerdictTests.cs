@@ -6,6 +6,17 @@ public sealed class VerdictTests
     private static ExerciseGrade Judged(Exercise exercise, Status status)
         => new(exercise, status, [new TestOutcome($"{exercise.TestNamespace}.SomeTests", "A_check", status == Status.Passed ? Outcome.Passed : Outcome.Failed, "", "", TimeSpan.Zero)]);
 
+    /// <summary>Verdicts reached with the judge "judge" and the exercises' files as they are: one status per exercise, in order.</summary>
+    private static Verdicts Earlier(TempKata kata, params Status[] statuses)
+    {
+        var verdicts = Verdicts.Load(kata.Repository);
+        foreach (var (exercise, status) in kata.Repository.Exercises.Zip(statuses))
+        {
+            verdicts.Record(Judged(exercise, status), Verdicts.FilesHash(exercise), "judge");
+        }
+        return verdicts;
+    }
+
     private static void Edit(Exercise exercise) => File.AppendAllText(Path.Combine(exercise.Directory, exercise.Files[0]), "// edited\n");
 
     [Fact]
@@ -13,11 +24,7 @@ public sealed class VerdictTests
     {
         using var kata = new TempKata().Exercise("01-a", "A").Exercise("02-b", "B").Exercise("03-c", "C").Exercise("04-d", "D");
         var ex = kata.Repository.Exercises;
-        var verdicts = Verdicts.Load(kata.Repository);
-        verdicts.Record(Judged(ex[0], Status.Passed), Verdicts.FilesHash(ex[0]), "judge");
-        verdicts.Record(Judged(ex[1], Status.Failing), Verdicts.FilesHash(ex[1]), "judge");
-        verdicts.Record(Judged(ex[2], Status.Passed), Verdicts.FilesHash(ex[2]), "judge");
-        verdicts.Save();
+        Earlier(kata, Status.Passed, Status.Failing, Status.Passed).Save();
         Edit(ex[2]);
         bool Untouched(Exercise e) => e.Number == "04";
 
@@ -36,9 +43,7 @@ public sealed class VerdictTests
     {
         using var kata = new TempKata().Exercise("01-a", "A").Exercise("02-b", "B");
         var ex = kata.Repository.Exercises;
-        var verdicts = Verdicts.Load(kata.Repository);
-        verdicts.Record(Judged(ex[0], Status.Passed), Verdicts.FilesHash(ex[0]), "judge");
-        verdicts.Record(Judged(ex[1], Status.Passed), Verdicts.FilesHash(ex[1]), "judge");
+        var verdicts = Earlier(kata, Status.Passed, Status.Passed);
 
         new GradingPlan(ex, verdicts, "judge", _ => false, judgeEverything: false).Judged.Should().BeEmpty("both passed, and nothing changed");
         new GradingPlan(ex, verdicts, "another judge", _ => false, judgeEverything: false).Judged.Should().Equal(ex);
@@ -53,9 +58,7 @@ public sealed class VerdictTests
     {
         using var kata = new TempKata().Exercise("01-a", "A").Exercise("02-b", "B");
         var ex = kata.Repository.Exercises;
-        var verdicts = Verdicts.Load(kata.Repository);
-        verdicts.Record(Judged(ex[0], Status.Failing), Verdicts.FilesHash(ex[0]), "judge");
-        verdicts.Record(Judged(ex[1], Status.Failing), Verdicts.FilesHash(ex[1]), "judge");
+        var verdicts = Earlier(kata, Status.Failing, Status.Failing);
         var plan = new GradingPlan(ex, verdicts, "judge", _ => false, judgeEverything: false);
         plan.Judged.Should().Equal([ex[0]]);
 
@@ -72,9 +75,7 @@ public sealed class VerdictTests
     {
         using var kata = new TempKata().Exercise("01-a", "A");
         var exercise = kata.Repository.Exercises[0];
-        var verdicts = Verdicts.Load(kata.Repository);
-        verdicts.Record(Judged(exercise, Status.Passed), Verdicts.FilesHash(exercise), "judge");
-        verdicts.Save();
+        Earlier(kata, Status.Passed).Save();
 
         Verdicts.Load(kata.Repository).Current(exercise, Verdicts.FilesHash(exercise), "judge")!.Status.Should().Be(Status.Passed);
         File.WriteAllText(Path.Combine(kata.Root, ".kata", "verdicts.json"), "{ cut short");

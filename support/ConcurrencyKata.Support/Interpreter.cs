@@ -150,122 +150,10 @@ public static class Interpreter
         var iterations = CpuWork.IterationsFor(options.Unit);
         CpuWork.Spin(iterations / 10); // calibrated and compiled before any thread starts
 
-        var computing = 0;
-        var maxComputing = 0;
-        var arrived = 0;
-        var go = 0;
-        var abandoned = 0;
+        var shared = new Shared();
         var states = programs.Select(p => new State(p)).ToArray();
 
-        void RunOne(State state)
-        {
-            state.ThreadId = Environment.CurrentManagedThreadId;
-            // every program starts at the same instant: they spin, not sleep, until all have arrived
-            Interlocked.Increment(ref arrived);
-            var spinner = new SpinWait();
-            while (Volatile.Read(ref go) == 0)
-            {
-                spinner.SpinOnce(sleep1Threshold: -1);
-            }
-
-            var cpuAtStart = options.ThreadCpuClock?.Invoke();
-            var wakeupsAtStart = options.ThreadWakeups?.Invoke();
-            var cpuInUnits = TimeSpan.Zero;
-            var cpuReadable = cpuAtStart is not null;
-            var holding = false;
-            state.StartTicks = Stopwatch.GetTimestamp();
-            try
-            {
-                Timed(StepKind.Lock, gil.Acquire);
-                holding = true;
-                foreach (var instruction in state.Program.Instructions)
-                {
-                    if (Volatile.Read(ref abandoned) != 0)
-                    {
-                        break;
-                    }
-                    switch (instruction)
-                    {
-                        case Compute compute:
-                            for (var unit = 0; unit < compute.Units && Volatile.Read(ref abandoned) == 0; unit++)
-                            {
-                                var cpuBefore = cpuReadable ? options.ThreadCpuClock!() : null;
-                                var now = Interlocked.Increment(ref computing);
-                                InterlockedMax(ref maxComputing, now);
-                                var start = Stopwatch.GetTimestamp();
-                                CpuWork.Spin(iterations, (ulong)unit + 1);
-                                var end = Stopwatch.GetTimestamp();
-                                Interlocked.Decrement(ref computing);
-                                var cpuAfter = cpuReadable ? options.ThreadCpuClock!() : null;
-                                if (cpuBefore is { } b && cpuAfter is { } a)
-                                {
-                                    cpuInUnits += a - b;
-                                }
-                                else
-                                {
-                                    cpuReadable = false;
-                                }
-                                state.Add(new Step(StepKind.Compute, start, end));
-                                Timed(StepKind.Lock, gil.Tick);
-                            }
-                            break;
-                        case Block block:
-                            holding = false;
-                            Timed(StepKind.Lock, gil.Release);
-                            var from = Stopwatch.GetTimestamp();
-                            Thread.Sleep(block.Duration);
-                            state.Add(new Step(StepKind.Block, from, Stopwatch.GetTimestamp()));
-                            Timed(StepKind.Lock, gil.Acquire);
-                            holding = true;
-                            break;
-                        default:
-                            throw new NotSupportedException($"Unknown instruction {instruction}.");
-                    }
-                }
-            }
-            catch (Exception e)
-            {
-                state.Error = e;
-            }
-            finally
-            {
-                if (holding)
-                {
-                    try
-                    {
-                        gil.Release();
-                    }
-                    catch (Exception e)
-                    {
-                        state.Error ??= e;
-                    }
-                }
-                var cpuAtEnd = options.ThreadCpuClock?.Invoke();
-                if (cpuReadable && cpuAtStart is { } cpuStart && cpuAtEnd is { } cpuEnd)
-                {
-                    state.CpuTotal = cpuEnd - cpuStart;
-                    state.CpuInUnits = cpuInUnits;
-                }
-                if (wakeupsAtStart is { } w0 && options.ThreadWakeups?.Invoke() is { } w1)
-                {
-                    state.Wakeups = w1 - w0;
-                }
-                state.Finished = true;
-            }
-
-            void Timed(StepKind kind, Action call)
-            {
-                var start = Stopwatch.GetTimestamp();
-                call();
-                var end = Stopwatch.GetTimestamp();
-                if (end - start >= LockStepThreshold)
-                {
-                    state.Add(new Step(kind, start, end));
-                }
-            }
-        }
-
-        var threads = states.Select(state => new Thread(() => RunOne(state))
+        var threads = states.Select(state => new Thread(new InterpreterThread(state, gil, options, iterations, shared).Run)
         {
             IsBackground = true,
             Name = $"interpreter {state.Program.Name}",
@@ -273,12 +161,12 @@ public static class Interpreter
         var startedAt = Stopwatch.GetTimestamp();
         var deadline = startedAt + (long)(options.Timeout.TotalSeconds * Stopwatch.Frequency);
         threads.ForEach(t => t.Start());
-        while (Volatile.Read(ref arrived) < threads.Count && Stopwatch.GetTimestamp() < deadline)
+        while (Volatile.Read(ref shared.Arrived) < threads.Count && Stopwatch.GetTimestamp() < deadline)
         {
             Thread.Yield();
         }
         var runStart = Stopwatch.GetTimestamp();
-        Volatile.Write(ref go, 1);
+        Volatile.Write(ref shared.Go, 1);
         var timedOut = false;
         foreach (var thread in threads)
         {
@@ -290,12 +178,12 @@ public static class Interpreter
         }
         if (timedOut)
         {
-            Volatile.Write(ref abandoned, 1); // the threads are background threads: one stuck in Acquire cannot keep the process alive
+            Volatile.Write(ref shared.Abandoned, 1); // the threads are background threads: one stuck in Acquire cannot keep the process alive
         }
         var runEnd = Stopwatch.GetTimestamp();
         return new InterpreterRun(
             states.Select(s => s.Snapshot()).ToList(),
-            Volatile.Read(ref maxComputing),
+            Volatile.Read(ref shared.MaxComputing),
             timedOut,
             runStart,
             runEnd);
@@ -312,6 +200,155 @@ public static class Interpreter
                 return;
             }
             current = seen;
+        }
+    }
+
+    /// <summary>What the threads of one run share: the start signal, how many compute at this instant and the most that ever did, and the flag that abandons a run past its timeout.</summary>
+    private sealed class Shared
+    {
+        public int Computing;
+        public int MaxComputing;
+        public int Arrived;
+        public int Go;
+        public int Abandoned;
+    }
+
+    /// <summary>
+    /// One program on a thread of its own: it waits until every program's thread has arrived, takes
+    /// the lock, computes unit after unit (a <see cref="IGlobalInterpreterLock.Tick"/> after each),
+    /// lets go of the lock around each blocking wait, and releases it at the end, also when
+    /// something failed. Every lock call that takes a while is recorded as a step.
+    /// </summary>
+    private sealed class InterpreterThread(State state, IGlobalInterpreterLock gil, InterpreterOptions options, long iterations, Shared shared)
+    {
+        private TimeSpan _cpuInUnits;
+        private bool _cpuReadable;
+        private bool _holding;
+
+        public void Run()
+        {
+            state.ThreadId = Environment.CurrentManagedThreadId;
+            WaitForEveryone();
+            var cpuAtStart = options.ThreadCpuClock?.Invoke();
+            var wakeupsAtStart = options.ThreadWakeups?.Invoke();
+            _cpuReadable = cpuAtStart is not null;
+            state.StartTicks = Stopwatch.GetTimestamp();
+            try
+            {
+                Timed(StepKind.Lock, gil.Acquire);
+                _holding = true;
+                foreach (var instruction in state.Program.Instructions)
+                {
+                    if (Volatile.Read(ref shared.Abandoned) != 0)
+                    {
+                        break;
+                    }
+                    switch (instruction)
+                    {
+                        case Compute compute:
+                            ComputeUnits(compute);
+                            break;
+                        case Block block:
+                            BlockWithoutTheLock(block);
+                            break;
+                        default:
+                            throw new NotSupportedException($"Unknown instruction {instruction}.");
+                    }
+                }
+            }
+            catch (Exception e)
+            {
+                state.Error = e;
+            }
+            finally
+            {
+                Finish(cpuAtStart, wakeupsAtStart);
+            }
+        }
+
+        /// <summary>Every program starts at the same instant: they spin, not sleep, until all have arrived.</summary>
+        private void WaitForEveryone()
+        {
+            Interlocked.Increment(ref shared.Arrived);
+            var spinner = new SpinWait();
+            while (Volatile.Read(ref shared.Go) == 0)
+            {
+                spinner.SpinOnce(sleep1Threshold: -1);
+            }
+        }
+
+        private void ComputeUnits(Compute compute)
+        {
+            for (var unit = 0; unit < compute.Units && Volatile.Read(ref shared.Abandoned) == 0; unit++)
+            {
+                var cpuBefore = _cpuReadable ? options.ThreadCpuClock!() : null;
+                var now = Interlocked.Increment(ref shared.Computing);
+                InterlockedMax(ref shared.MaxComputing, now);
+                var start = Stopwatch.GetTimestamp();
+                CpuWork.Spin(iterations, (ulong)unit + 1);
+                var end = Stopwatch.GetTimestamp();
+                Interlocked.Decrement(ref shared.Computing);
+                var cpuAfter = _cpuReadable ? options.ThreadCpuClock!() : null;
+                if (cpuBefore is { } b && cpuAfter is { } a)
+                {
+                    _cpuInUnits += a - b;
+                }
+                else
+                {
+                    _cpuReadable = false;
+                }
+                state.Add(new Step(StepKind.Compute, start, end));
+                Timed(StepKind.Lock, gil.Tick);
+            }
+        }
+
+        private void BlockWithoutTheLock(Block block)
+        {
+            _holding = false;
+            Timed(StepKind.Lock, gil.Release);
+            var from = Stopwatch.GetTimestamp();
+            Thread.Sleep(block.Duration);
+            state.Add(new Step(StepKind.Block, from, Stopwatch.GetTimestamp()));
+            Timed(StepKind.Lock, gil.Acquire);
+            _holding = true;
+        }
+
+        /// <summary>Releases the lock if it is still held, and keeps the thread's CPU time and wake-ups.</summary>
+        private void Finish(TimeSpan? cpuAtStart, long? wakeupsAtStart)
+        {
+            if (_holding)
+            {
+                try
+                {
+                    gil.Release();
+                }
+                catch (Exception e)
+                {
+                    state.Error ??= e;
+                }
+            }
+            var cpuAtEnd = options.ThreadCpuClock?.Invoke();
+            if (_cpuReadable && cpuAtStart is { } cpuStart && cpuAtEnd is { } cpuEnd)
+            {
+                state.CpuTotal = cpuEnd - cpuStart;
+                state.CpuInUnits = _cpuInUnits;
+            }
+            if (wakeupsAtStart is { } w0 && options.ThreadWakeups?.Invoke() is { } w1)
+            {
+                state.Wakeups = w1 - w0;
+            }
+            state.Finished = true;
+        }
+
+        private void Timed(StepKind kind, Action call)
+        {
+            var start = Stopwatch.GetTimestamp();
+            call();
+            var end = Stopwatch.GetTimestamp();
+            if (end - start >= LockStepThreshold)
+            {
+                state.Add(new Step(kind, start, end));
+            }
         }
     }
 
