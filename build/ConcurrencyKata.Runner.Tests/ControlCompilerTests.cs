@@ -18,9 +18,27 @@ public sealed class ControlCompilerTests
         var control = kata.Write("tests/NegativeControls/01-x/wrong/Worker/Program.cs", "");
         var added = kata.Write("tests/NegativeControls/01-x/wrong/Extra.cs", "");
 
-        var sources = ControlCompiler.SwapIn([kept, replaced], Path.Combine(kata.Root, "solutions/01-x"), Path.Combine(kata.Root, "tests/NegativeControls/01-x/wrong"));
+        var sources = ControlCompiler.SwapIn([kept, replaced], Path.Combine(kata.Root, "solutions/01-x"), Path.Combine(kata.Root, "tests/NegativeControls/01-x/wrong"),
+            Path.Combine(kata.Root, ".kata/patched/wrong"));
 
         sources.Should().BeEquivalentTo([kept, control, added]);
+    }
+
+    [Fact]
+    public void A_control_kept_as_a_patch_replaces_the_file_it_patches_with_the_patched_text()
+    {
+        using var kata = new TempKata();
+        var kept = kata.Write("solutions/01-x/Other.cs", "");
+        var replaced = kata.Write("solutions/01-x/Code.cs", "class A\n{\n    int x = 1;\n}\n");
+        kata.Write("tests/NegativeControls/01-x/wrong/Code.cs.patch",
+            "--- a/solutions/01-x/Code.cs\n+++ b/tests/NegativeControls/01-x/wrong/Code.cs\n@@ -1,4 +1,5 @@\n+// Mistake: two, not one\n class A\n {\n-    int x = 1;\n+    int x = 2;\n }\n");
+        var patched = Path.Combine(kata.Root, ".kata/patched/wrong");
+
+        var sources = ControlCompiler.SwapIn([kept, replaced], Path.Combine(kata.Root, "solutions/01-x"), Path.Combine(kata.Root, "tests/NegativeControls/01-x/wrong"), patched);
+
+        sources.Should().BeEquivalentTo([kept, Path.Combine(patched, "Code.cs")]);
+        File.ReadAllText(Path.Combine(patched, "Code.cs")).Should().Be("// Mistake: two, not one\nclass A\n{\n    int x = 2;\n}\n");
+        KataRepository.ControlFilesUnder(Path.Combine(kata.Root, "tests/NegativeControls/01-x/wrong")).Should().Equal("Code.cs");
     }
 
     [Fact]

@@ -93,6 +93,27 @@ public sealed class CourseTests
     private static IReadOnlyList<CourseCheck> Failures(TempKata kata) => CourseChecks.Run(kata.Repository).Where(c => !c.Ok).ToList();
 
     [Fact]
+    public void A_control_kept_as_a_patch_says_what_it_is_and_fails_by_name_when_the_reference_moves_under_it()
+    {
+        using var kata = Complete();
+        kata.Write("solutions/01-async-gather/Code.cs", "class Solution\n{\n    int x = 1;\n}\n");
+        kata.Write("tests/NegativeControls/01-async-gather/patched/Code.cs.patch",
+            "--- a/solutions/01-async-gather/Code.cs\n+++ b/tests/NegativeControls/01-async-gather/patched/Code.cs\n" +
+            "@@ -1,4 +1,6 @@\n+// Mistake: two, not one\n+// Caught by: Some_check\n class Solution\n {\n-    int x = 1;\n+    int x = 2;\n }\n");
+        var control = kata.Repository.Controls(ControlKind.Negative).Single(c => c.Name == "patched");
+
+        control.Summary.Should().Be("two, not one");
+        control.CaughtBy.Should().Equal("Some_check");
+        control.Files.Should().Equal("Code.cs");
+        Failures(kata).Should().NotContain(f => f.What.Contains("fits the reference", StringComparison.Ordinal));
+
+        kata.Write("solutions/01-async-gather/Code.cs", "class Solution\n{\n    int x = 3;\n}\n");
+
+        Failures(kata).Should().Contain(f => f.What.Contains("NegativeControls/01-async-gather/patched: its patch Code.cs.patch fits the reference", StringComparison.Ordinal)
+                                             && f.WhyNot!.Contains("hunk 1 does not fit at line 3", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void The_manifest_declares_exercises_with_their_track_files_and_test_namespace()
     {
         using var kata = new TempKata().Exercise("01-async-gather", "Gather").Exercise("07-thread-workers", "Workers", track: "threads", files: ["Workers.cs", "Worker/Program.cs"]);

@@ -71,13 +71,26 @@ public static class ControlCompiler
     /// control's: a control file at a relative path replaces the exercise's file at the same
     /// relative path, or is added when the exercise has none.
     /// </summary>
-    public static IReadOnlyList<string> SwapIn(IReadOnlyList<string> sources, string exerciseDirectory, string controlDirectory)
+    /// <param name="patchedDirectory">Where a control's patches (<c>File.cs.patch</c>) are applied to the exercise's files and written, to be compiled from there.</param>
+    public static IReadOnlyList<string> SwapIn(IReadOnlyList<string> sources, string exerciseDirectory, string controlDirectory, string patchedDirectory)
     {
-        var controlFiles = Directory.GetFiles(controlDirectory, "*.cs", SearchOption.AllDirectories)
-            .Order(StringComparer.Ordinal)
-            .ToList();
+        var controlFiles = Directory.GetFiles(controlDirectory, "*.cs", SearchOption.AllDirectories).ToList();
+        foreach (var patch in KataRepository.PatchesUnder(controlDirectory))
+        {
+            var target = UnifiedPatch.TargetOf(patch);
+            var patched = Path.Combine(patchedDirectory, target);
+            Directory.CreateDirectory(Path.GetDirectoryName(patched)!);
+            File.WriteAllText(patched, UnifiedPatch.Apply(File.ReadAllText(Path.Combine(exerciseDirectory, target)), File.ReadAllText(Path.Combine(controlDirectory, patch)), patch));
+            controlFiles.Add(patched);
+        }
+        var root = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var file in controlFiles)
+        {
+            root[file] = file.StartsWith(Path.GetFullPath(patchedDirectory), StringComparison.Ordinal) ? patchedDirectory : controlDirectory;
+        }
+        controlFiles.Sort(StringComparer.Ordinal);
         var replaced = controlFiles
-            .Select(f => Path.GetFullPath(Path.Combine(exerciseDirectory, Path.GetRelativePath(controlDirectory, f))))
+            .Select(f => Path.GetFullPath(Path.Combine(exerciseDirectory, Path.GetRelativePath(root[f], f))))
             .ToHashSet(StringComparer.Ordinal);
         return [.. sources.Where(s => !replaced.Contains(Path.GetFullPath(s))), .. controlFiles];
     }

@@ -73,6 +73,19 @@ public static partial class CourseChecks
                 problems.Add(new CourseCheck(false, $"{control.Key}: its {Control.CaughtByMarker} names test methods of {id}",
                     $"no test method named {string.Join(", ", unknown)} in {repository.Relative(TestsDirectoryOf(repository, exercise))}/"));
             }
+            var controlDirectory = Path.Combine(repository.ControlsDirectory(control.Kind), exercise.Id, control.Name);
+            foreach (var patch in KataRepository.PatchesUnder(controlDirectory))
+            {
+                var reference = Path.Combine(exercise.SolutionDirectory, UnifiedPatch.TargetOf(patch));
+                try
+                {
+                    UnifiedPatch.Apply(File.Exists(reference) ? File.ReadAllText(reference) : "", File.ReadAllText(Path.Combine(controlDirectory, patch)), $"{control.Key}/{patch}");
+                }
+                catch (KataException e)
+                {
+                    problems.Add(new CourseCheck(false, $"{control.Key}: its patch {patch} fits the reference {repository.Relative(reference)}", e.Message));
+                }
+            }
             var foreign = control.Files.Except(exercise.Files).ToList();
             if (control.Files.Count == 0 || foreign.Count > 0)
             {
@@ -82,7 +95,9 @@ public static partial class CourseChecks
         }
         if (problems.Count == 0)
         {
-            yield return new CourseCheck(true, $"{id}: its {negatives.Count + alternatives.Count} controls say what they are and replace only its files");
+            var patches = negatives.Concat(alternatives).Count(c => KataRepository.PatchesUnder(Path.Combine(repository.ControlsDirectory(c.Kind), id, c.Name)).Count > 0);
+            yield return new CourseCheck(true, $"{id}: its {negatives.Count + alternatives.Count} controls say what they are and replace only its files" +
+                                               (patches > 0 ? $"; the patches of {patches} fit the reference" : ""));
         }
         foreach (var problem in problems)
         {

@@ -213,7 +213,8 @@ public sealed partial class Judge
         }
         CopyDirectory(Path.GetDirectoryName(reference)!, target);
         var inputs = CompileInputs.Read(inputsFile);
-        var sources = ControlCompiler.SwapIn(inputs.Sources, Path.Combine(repository.SolutionsDirectory, exercise), Path.Combine(repository.Root, "tests", key));
+        var sources = ControlCompiler.SwapIn(inputs.Sources, Path.Combine(repository.SolutionsDirectory, exercise), Path.Combine(repository.Root, "tests", key),
+            Path.Combine(repository.StateDirectory, "patched", variant.Name));
         return ControlCompiler.Compile(inputs, sources, Path.Combine(target, "ConcurrencyKata.Solutions.dll"));
     }
 

@@ -144,7 +144,7 @@ public sealed class KataRepository
             }
             foreach (var controlDir in System.IO.Directory.GetDirectories(dir).Order(StringComparer.Ordinal))
             {
-                controls.Add(new Control(kind, exercise, Path.GetFileName(controlDir), ReadSummary(controlDir, Control.MarkerOf(kind)), SourceFilesUnder(controlDir))
+                controls.Add(new Control(kind, exercise, Path.GetFileName(controlDir), ReadSummary(controlDir, Control.MarkerOf(kind)), ControlFilesUnder(controlDir))
                 {
                     CaughtBy = ReadSummary(controlDir, Control.CaughtByMarker).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 });
@@ -163,14 +163,34 @@ public sealed class KataRepository
                 .ToList()
             : [];
 
+    /// <summary>
+    /// The exercise files a control replaces: its .cs files, and for each <c>File.cs.patch</c> (a
+    /// near-copy kept as a diff against the reference, <see cref="UnifiedPatch"/>) the file it patches.
+    /// </summary>
+    public static IReadOnlyList<string> ControlFilesUnder(string directory)
+        => [.. SourceFilesUnder(directory).Concat(PatchesUnder(directory).Select(UnifiedPatch.TargetOf)).Order(StringComparer.Ordinal)];
+
+    /// <summary>Every .cs.patch file under <paramref name="directory"/>, relative and '/'-separated.</summary>
+    public static IReadOnlyList<string> PatchesUnder(string directory)
+        => System.IO.Directory.Exists(directory)
+            ? System.IO.Directory.GetFiles(directory, "*.cs" + UnifiedPatch.Extension, SearchOption.AllDirectories)
+                .Select(f => Path.GetRelativePath(directory, f).Replace('\\', '/'))
+                .Order(StringComparer.Ordinal)
+                .ToList()
+            : [];
+
     public string Relative(string path) => Path.GetRelativePath(Root, path).Replace('\\', '/');
 
     /// <summary>The rest of the first line in the control's files that starts with <paramref name="marker"/>; <see cref="Control.NoSummary"/> if none does.</summary>
     private static string ReadSummary(string controlDir, string marker)
     {
-        foreach (var file in SourceFilesUnder(controlDir))
+        // in a patch, the control's own lines are the added ones ("+// Mistake: ...")
+        foreach (var (file, added) in SourceFilesUnder(controlDir).Select(f => (f, "")).Concat(PatchesUnder(controlDir).Select(f => (f, "+"))))
         {
-            var line = File.ReadLines(Path.Combine(controlDir, file)).FirstOrDefault(l => l.TrimStart().StartsWith(marker, StringComparison.Ordinal));
+            var line = File.ReadLines(Path.Combine(controlDir, file))
+                .Where(l => l.StartsWith(added, StringComparison.Ordinal))
+                .Select(l => l[added.Length..])
+                .FirstOrDefault(l => l.TrimStart().StartsWith(marker, StringComparison.Ordinal));
             if (line is not null)
             {
                 return line.Trim()[marker.Length..].Trim();
