@@ -1,5 +1,5 @@
 // Mistake: ignores the limit and starts every fetch at once.
-// Caught by: After_a_failure_no_new_fetch_starts_and_the_failure_surfaces_as_itself
+// Caught by: Exactly_maxConcurrency_fetches_are_in_flight_never_more
 namespace ConcurrencyKata;
 
 public static class BoundedGather
