@@ -4,7 +4,9 @@ namespace ConcurrencyKata;
 
 /// <summary>
 /// A global interpreter lock, as CPython has one: a thread must hold it to run the
-/// interpreter's instructions. <see cref="Interpreter"/> calls it the way CPython does.
+/// interpreter's instructions. <see cref="Interpreter"/> holds it while computing and lets go
+/// around blocking waits, as CPython does; where CPython's waiter sets a drop request after a
+/// switch interval, here the holder is asked after every unit of work (<see cref="Tick"/>).
 /// </summary>
 public interface IGlobalInterpreterLock
 {
@@ -132,7 +134,7 @@ public sealed record InterpreterRun(
 }
 
 /// <summary>
-/// A tiny interpreter that uses a global interpreter lock the way CPython does: each program
+/// A tiny interpreter that uses a global interpreter lock as CPython runs its threads: each program
 /// runs on a thread of its own, acquires the lock before running, holds it while it computes,
 /// calls <see cref="IGlobalInterpreterLock.Tick"/> after every unit, releases it around blocking
 /// waits and at the end (also when something failed).
