@@ -98,7 +98,7 @@ public sealed class Verdicts
                 ? Directory.GetFiles(Path.Combine(repository.Root, t), "*.*", SearchOption.AllDirectories)
                 : [])
             .Where(f => !IsBuildOutput(f) && Path.GetExtension(f) is ".cs" or ".csproj" or ".snap" or ".json")
-            .Concat(new[] { "Directory.Build.props", "Directory.Packages.props", "global.json", "exercises/ConcurrencyKata.Exercises.csproj" }
+            .Concat(new[] { "Directory.Build.props", "Directory.Packages.props", "global.json", "exercises/ConcurrencyKata.Exercises.csproj", "build/KataCompileInputs.targets" }
                 .Select(f => Path.Combine(repository.Root, f)).Where(File.Exists))
             .Select(f => (repository.Relative(f), f));
         return HashOf(files);
