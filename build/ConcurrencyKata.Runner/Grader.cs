@@ -23,7 +23,7 @@ public sealed class Grader(KataRepository repository, IAnsiConsole console)
         report.Tampered(Git.ChangedFiles(repository.Root, ProtectedPaths));
 
         IReadOnlyList<Exercise> scope = focus is null ? repository.Exercises : [focus];
-        var plan = Plan(scope, judgeEverything: focus is not null || all);
+        var plan = Plan(repository, scope, judgeEverything: focus is not null || all);
         var run = new TestRun([], []);
         BuildOutcome? build = null;
         string? page = null;
@@ -83,7 +83,7 @@ public sealed class Grader(KataRepository repository, IAnsiConsole console)
     /// <summary>Whether the exercise passes now (used by compare); prints nothing. A current verdict answers without running the checks.</summary>
     public static bool Passes(KataRepository repository, Exercise exercise)
     {
-        var plan = new Grader(repository, AnsiConsole.Console).Plan([exercise], judgeEverything: false);
+        var plan = Plan(repository, [exercise], judgeEverything: false);
         if (plan.Judged.Count == 0)
         {
             return plan.Grade(exercise, new TestRun([], [])).IsDone;
@@ -98,7 +98,7 @@ public sealed class Grader(KataRepository repository, IAnsiConsole console)
         return grade.IsDone;
     }
 
-    private GradingPlan Plan(IReadOnlyList<Exercise> scope, bool judgeEverything)
+    private static GradingPlan Plan(KataRepository repository, IReadOnlyList<Exercise> scope, bool judgeEverything)
     {
         var stubs = StubManifest.Load(repository.StubManifestPath);
         return new GradingPlan(scope, Verdicts.Load(repository), Verdicts.JudgeHash(repository), stubs.IsPristine, judgeEverything);

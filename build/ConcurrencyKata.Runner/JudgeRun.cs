@@ -68,9 +68,10 @@ public sealed partial class Judge
 
     private TestRun TestOnce(Variant variant, IReadOnlyCollection<Exercise> judged, IReadOnlyCollection<Exercise> listed, bool selfTests)
     {
-        var request = Request(variant, judged) with
+        var exercises = Request(variant, judged);
+        var request = exercises with
         {
-            Namespaces = [.. judged.Select(e => e.TestNamespace + "."), .. selfTests ? SelfTestNamespaces : []],
+            Namespaces = [.. exercises.Namespaces, .. selfTests ? SelfTestNamespaces : []],
             Listed = [.. listed.Select(e => e.TestNamespace + ".")],
             Timelines = TimelinesFile(variant),
         };
