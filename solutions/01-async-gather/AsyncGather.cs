@@ -20,7 +20,8 @@ public static class AsyncGather
         }
 
         // Then wait for all of them. WhenAll keeps the order of its input, whatever order the
-        // answers arrive in, and `await` rethrows the first failure as itself.
+        // answers arrive in. If fetches fail, `await` throws the exception of the first failed task
+        // in that order, as itself (the others are in the WhenAll task's Exception.InnerExceptions).
         return await Task.WhenAll(pending).ConfigureAwait(false);
     }
 }
