@@ -25,7 +25,7 @@ public sealed class ContractTests
     public void A_check_event_survives_its_json_line()
     {
         var failed = new CheckEvent(CheckEventKind.Failed, new CheckId("ConcurrencyKata.Tests.Ex06.PipelineTests", "Rejects", "capacity: 0, consumers: 2"),
-            "Expected a rejection.\nObserved: none.", "System.InvalidOperationException", "at X.Y()", 0.25);
+            "Expected a rejection.\nObserved: none.", "System.InvalidOperationException", "at X.Y()", 0.25, Order: 7);
         var listed = new CheckEvent(CheckEventKind.Listed, new CheckId("C", "M"));
 
         CheckEvent.FromJson(failed.ToJson()).Should().Be(failed);
@@ -54,5 +54,21 @@ public sealed class ContractTests
 
         outcome.Id.Should().Be(new CheckId("C", "Limits", "n: 1"));
         outcome.Check.Should().Be("limits (n: 1)");
+    }
+
+    [Fact]
+    public void Checks_are_listed_in_the_order_their_methods_are_declared_not_by_name()
+    {
+        var events = new[]
+        {
+            new CheckEvent(CheckEventKind.Passed, new CheckId("C", "A_late_check"), Order: 9),
+            new CheckEvent(CheckEventKind.Failed, new CheckId("C", "Zero_is_first", "n: 2"), Order: 3),
+            new CheckEvent(CheckEventKind.Failed, new CheckId("C", "Zero_is_first", "n: 1"), Order: 3),
+            new CheckEvent(CheckEventKind.Passed, new CheckId("C", "Middle"), Order: 5),
+        };
+
+        var ordered = Grading.InOrder(HostResultsReader.Parse(events).Outcomes).Select(o => o.Check);
+
+        ordered.Should().Equal("zero is first (n: 1)", "zero is first (n: 2)", "middle", "a late check");
     }
 }

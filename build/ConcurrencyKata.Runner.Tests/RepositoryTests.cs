@@ -92,6 +92,18 @@ public sealed class CourseTests
 
     private static IReadOnlyList<CourseCheck> Failures(TempKata kata) => CourseChecks.Run(kata.Repository).Where(c => !c.Ok).ToList();
 
+    [Theory]
+    [InlineData("solutions\\\\ConcurrencyKata.Solutions.csproj", "holds answers or the judge")]
+    [InlineData("support\\\\Missing.csproj", "is not in ConcurrencyKata.sln")]
+    public void A_learner_solution_filter_that_opens_the_answers_or_names_a_stray_project_fails(string project, string why)
+    {
+        using var kata = Complete();
+        kata.Write(CourseChecks.LearnerFilter, $"{{ \"solution\": {{ \"path\": \"ConcurrencyKata.sln\", \"projects\": [ \"exercises\\\\ConcurrencyKata.Exercises.csproj\", \"{project}\" ] }} }}");
+        File.AppendAllText(Path.Combine(kata.Root, KataRepository.SolutionFile), "Project(\"{X}\") = \"S\", \"solutions\\ConcurrencyKata.Solutions.csproj\", \"{Y}\"\n");
+
+        Failures(kata).Should().ContainSingle().Which.WhyNot.Should().Contain(why);
+    }
+
     [Fact]
     public void A_control_kept_as_a_patch_says_what_it_is_and_fails_by_name_when_the_reference_moves_under_it()
     {

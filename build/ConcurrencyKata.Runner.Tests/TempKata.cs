@@ -10,7 +10,8 @@ public sealed class TempKata : IDisposable
     {
         Root = Path.Combine(Path.GetTempPath(), "kata-test-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(Root);
-        File.WriteAllText(Path.Combine(Root, KataRepository.SolutionFile), "");
+        File.WriteAllText(Path.Combine(Root, KataRepository.SolutionFile), "Project(\"{FAE04EC0-301F-11D3-BF4B-00C04F79EFBC}\") = \"ConcurrencyKata.Exercises\", \"exercises\\ConcurrencyKata.Exercises.csproj\", \"{E34889F0-35E0-4226-8745-79801B3FB138}\"\n");
+        File.WriteAllText(Path.Combine(Root, CourseChecks.LearnerFilter), "{ \"solution\": { \"path\": \"ConcurrencyKata.sln\", \"projects\": [ \"exercises\\\\ConcurrencyKata.Exercises.csproj\" ] } }\n");
         WriteManifest();
     }
 

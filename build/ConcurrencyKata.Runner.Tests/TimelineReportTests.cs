@@ -27,8 +27,8 @@ public sealed class TimelineReportTests
     {
         var outcomes = new[]
         {
-            Check("Runs_in_parallel", Outcome.Failed, "Expected 2 at once.\nObserved: 1.\n\ntimeline: 3 operation(s) over 200 ms\n  work 1  T5 |###|"),
-            Check("Limits", Outcome.Passed, @case: "limit: 3"),
+            Check("Runs_in_parallel", Outcome.Failed, "Expected 2 at once.\nObserved: 1.\n\ntimeline: 3 operation(s) over 200 ms\n  work 1  T5 |###|") with { Order = 20 },
+            Check("Limits", Outcome.Passed, @case: "limit: 3") with { Order = 10 },
         };
         var timelines = new[]
         {
@@ -47,7 +47,8 @@ public sealed class TimelineReportTests
             .And.Contain(">T5</text>").And.Contain(">T6</text>")
             .And.Contain("url(#open)", "an operation that never finished is striped")
             .And.Contain("fetch &lt;k1&gt;", "names are escaped").And.NotContain("fetch <k1>");
-        html.IndexOf("runs in parallel", StringComparison.Ordinal).Should().BeLessThan(html.IndexOf("limits (limit: 3)", StringComparison.Ordinal), "failing checks come first");
+        html.IndexOf("limits (limit: 3)", StringComparison.Ordinal).Should().BeLessThan(html.IndexOf("runs in parallel", StringComparison.Ordinal), "checks come in teaching order, as the terminal lists them");
+        html.Should().Contain("id=\"start-here\"").And.Contain("runs in parallel <b class=\"start\">start here</b>", "the first failing check is the one to work on");
     }
 
     [Fact]

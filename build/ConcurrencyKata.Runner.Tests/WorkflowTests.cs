@@ -66,6 +66,29 @@ public sealed class WorkflowTests
     }
 
     [Fact]
+    public void The_report_lists_checks_in_teaching_order_and_marks_the_first_failing_one_showing_its_message_first()
+    {
+        using var kata = new TempKata().Exercise("01-a", "01 · Gather");
+        var run = new TestRun(
+        [
+            Outcome("Ex01", "A_late_check", Runner.Outcome.Failed, "Expected late.") with { Order = 30 },
+            Outcome("Ex01", "Basics_first", Runner.Outcome.Passed) with { Order = 10 },
+            Outcome("Ex01", "Then_this", Runner.Outcome.Failed, "Expected this.") with { Order = 20 },
+        ], []);
+        var grade = Grading.Grade(kata.Repository.Exercises[0], run, pristine: false);
+        var writer = new StringWriter();
+
+        new Report(Terminal.Create(writer, colour: false), kata.Repository).Details(grade, run);
+
+        var lines = writer.ToString().Split('\n').Select(l => l.TrimEnd()).ToList();
+        var listed = lines.Where(l => l.StartsWith("  ✓ ", StringComparison.Ordinal) || l.StartsWith("  ✗ ", StringComparison.Ordinal)).Take(3).ToList();
+        listed.Should().Equal("  ✓ basics first", "  ✗ then this  <- start here", "  ✗ a late check");
+        var text = string.Join('\n', lines);
+        text.IndexOf("Expected this.", StringComparison.Ordinal).Should().BeLessThan(text.IndexOf("Expected late.", StringComparison.Ordinal), "the first failing check's message comes first");
+        text.Should().Contain("✗ then this  (start here)");
+    }
+
+    [Fact]
     public void Compile_errors_are_listed_with_file_and_line()
     {
         using var kata = new TempKata().Exercise("01-a", "A");

@@ -94,6 +94,16 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console, 
             foreach (var exercise in Exercises)
             {
                 Check(run.For(exercise).Any(), $"{exercise.Id} has checks", "no test of the judge belongs to this exercise (namespace " + exercise.TestNamespace + ")");
+                // the README's table of checks, row by row, against the checks as the judge declares them
+                var methods = Grading.InOrder(run.For(exercise)).Select(o => o.MethodName).Distinct().ToList();
+                var table = ChecksTable.Compare(exercise, File.Exists(exercise.ReadmePath) ? File.ReadAllText(exercise.ReadmePath) : "", methods);
+                Check(table.Ok, table.What, table.WhyNot);
+            }
+            if (focus is null)
+            {
+                var readme = Path.Combine(repository.Root, "README.md");
+                var platforms = PlatformTable.Compare(File.Exists(readme) ? File.ReadAllText(readme) : "", PlatformTable.Expected(Exercises.Select(e => (e, run.For(e)))));
+                Check(platforms.Ok, platforms.What, platforms.WhyNot);
             }
         }
     }
@@ -119,7 +129,23 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console, 
                     $"stub of {exercise.Id} fails: {(hung ? "hung (the test host was stopped)" : failing.Count > 0 ? failing[0].Check : "")} [{took.Elapsed.TotalSeconds:0.0} s]",
                     "every check passes against the untouched stub: the checks cannot tell an empty exercise from a solved one");
             }
+            if (differences.Count == 0)
+            {
+                FirstScreen();
+            }
         }
+    }
+
+    /// <summary>The README's sample screen is what `test` prints on a fresh clone: every stub untouched, no verdict yet.</summary>
+    private void FirstScreen()
+    {
+        var screen = new StringWriter();
+        new Grader(repository, Terminal.Create(screen, colour: false), Verdicts.Fresh()).Run(focus: null);
+        var readme = Path.Combine(repository.Root, "README.md");
+        var sample = File.Exists(readme) ? ReadmeSample.Of(File.ReadAllText(readme)) : null;
+        var differs = sample is null ? "README.md has no code block" : ReadmeSample.Differs(sample, screen.ToString());
+        Check(differs is null, $"README.md's sample screen is what `{Terminal.Command} test` prints on a fresh clone",
+            $"{differs}\nWhat it prints (paste it, keeping or adding \"...\" lines):\n{screen}");
     }
 
     private void NegativeControls(Judge judge)

@@ -32,6 +32,8 @@ public static partial class CourseChecks
         checks.AddRange(ControlsOfUndeclaredExercises(repository));
         checks.AddRange(Snapshots(repository));
         checks.Add(ReadmeTable(repository));
+        checks.AddRange(DocumentedCommands.Check(repository, DocumentedCommands.Documents(repository)));
+        checks.Add(LearnerSolutionFilter(repository));
         return checks;
     }
 
@@ -170,6 +172,39 @@ public static partial class CourseChecks
         var expected = repository.Exercises.Select(e => $"{e.Number} {e.Title} ({e.Id})").ToList();
         return new CourseCheck(rows.SequenceEqual(expected), "README.md's exercise table matches exercises/course.json",
             $"the README lists [{string.Join("; ", rows)}]\nthe manifest declares [{string.Join("; ", expected)}]");
+    }
+
+    public const string LearnerFilter = "ConcurrencyKata.Learner.slnf";
+
+    /// <summary>
+    /// The learner's solution filter opens the exercises and what they build on, and none of the
+    /// answers: every project it names is in the solution, the exercises' project is among them, and
+    /// neither the reference, the judge nor the controls are.
+    /// </summary>
+    private static CourseCheck LearnerSolutionFilter(KataRepository repository)
+    {
+        var what = $"{LearnerFilter} opens the exercises and their support, without the reference solutions or the judge";
+        var path = Path.Combine(repository.Root, LearnerFilter);
+        if (!File.Exists(path))
+        {
+            return new CourseCheck(false, what, $"{LearnerFilter} is missing");
+        }
+        List<string> projects;
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+            projects = [.. json.RootElement.GetProperty("solution").GetProperty("projects").EnumerateArray().Select(p => p.GetString()!.Replace('\\', '/'))];
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return new CourseCheck(false, what, $"it is not a solution filter ({{ \"solution\": {{ \"path\": ..., \"projects\": [...] }} }}): {e.Message}");
+        }
+        var solution = File.ReadAllText(Path.Combine(repository.Root, KataRepository.SolutionFile)).Replace('\\', '/');
+        var problems = projects.Where(p => !solution.Contains($"\"{p}\"", StringComparison.Ordinal)).Select(p => $"{p} is not in {KataRepository.SolutionFile}")
+            .Concat(projects.Where(p => p.StartsWith("solutions/", StringComparison.Ordinal) || p.StartsWith("tests/", StringComparison.Ordinal)).Select(p => $"{p} holds answers or the judge"))
+            .Concat(projects.Any(p => p.StartsWith("exercises/", StringComparison.Ordinal)) ? [] : ["the exercises' project is not in it"])
+            .ToList();
+        return new CourseCheck(problems.Count == 0, what, string.Join("; ", problems));
     }
 
     [GeneratedRegex(@"^## (\d+)\s*$", RegexOptions.Multiline)]

@@ -10,7 +10,8 @@ namespace ConcurrencyKata.Runner;
 /// untouched is "not started" without running its checks, and every other row shows its last
 /// verdict (<see cref="Verdicts"/>), which a new run would only repeat.
 /// </summary>
-public sealed class Grader(KataRepository repository, IAnsiConsole console)
+/// <param name="verdicts">The verdicts to start from and keep; null: the repository's own (.kata/verdicts.json).</param>
+public sealed class Grader(KataRepository repository, IAnsiConsole console, Verdicts? verdicts = null)
 {
     /// <summary>Files whose local changes make the results meaningless (the judge and what it stands on).</summary>
     public static readonly string[] ProtectedPaths = ["tests", "support", "Directory.Build.props", "Directory.Packages.props", "global.json"];
@@ -23,7 +24,7 @@ public sealed class Grader(KataRepository repository, IAnsiConsole console)
         report.Tampered(Git.ChangedFiles(repository.Root, ProtectedPaths));
 
         IReadOnlyList<Exercise> scope = focus is null ? repository.Exercises : [focus];
-        var plan = Plan(repository, scope, judgeEverything: focus is not null || all);
+        var plan = Plan(repository, scope, judgeEverything: focus is not null || all, verdicts);
         var run = new TestRun([], []);
         BuildOutcome? build = null;
         string? page = null;
@@ -98,10 +99,10 @@ public sealed class Grader(KataRepository repository, IAnsiConsole console)
         return grade.IsDone;
     }
 
-    private static GradingPlan Plan(KataRepository repository, IReadOnlyList<Exercise> scope, bool judgeEverything)
+    private static GradingPlan Plan(KataRepository repository, IReadOnlyList<Exercise> scope, bool judgeEverything, Verdicts? verdicts = null)
     {
         var stubs = StubManifest.Load(repository.StubManifestPath);
-        return new GradingPlan(scope, Verdicts.Load(repository), Verdicts.JudgeHash(repository), stubs.IsPristine, judgeEverything);
+        return new GradingPlan(scope, verdicts ?? Verdicts.Load(repository), Verdicts.JudgeHash(repository), stubs.IsPristine, judgeEverything);
     }
 }
 
@@ -188,5 +189,5 @@ public sealed class GradingPlan
         _verdicts.Save();
     }
 
-    private static TestOutcome ToOutcome(Verdicts.Check c) => new(c.Class, c.Method, c.Outcome, "", "", TimeSpan.Zero) { Case = c.Case };
+    private static TestOutcome ToOutcome(Verdicts.Check c) => new(c.Class, c.Method, c.Outcome, "", "", TimeSpan.Zero) { Case = c.Case, Order = c.Order };
 }

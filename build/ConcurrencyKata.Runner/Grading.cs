@@ -51,8 +51,16 @@ public static class Grading
         return new ExerciseGrade(exercise, status, checks);
     }
 
-    /// <summary>The order in which an exercise's checks are listed.</summary>
-    public static IEnumerable<TestOutcome> InOrder(IEnumerable<TestOutcome> checks) => checks.OrderBy(c => c.MethodName, StringComparer.Ordinal).ThenBy(c => c.Case, StringComparer.Ordinal);
+    /// <summary>
+    /// The order in which an exercise's checks are listed: the order their test methods are declared
+    /// in, which is the order a learner should meet them (the README's table follows it); a theory's
+    /// cases by their arguments.
+    /// </summary>
+    public static IEnumerable<TestOutcome> InOrder(IEnumerable<TestOutcome> checks)
+        => checks.OrderBy(c => c.Order).ThenBy(c => c.MethodName, StringComparer.Ordinal).ThenBy(c => c.Case, StringComparer.Ordinal);
+
+    /// <summary>The check to work on first: the first failing one in teaching order, if any.</summary>
+    public static TestOutcome? FirstFailure(ExerciseGrade grade) => grade.Checks.FirstOrDefault(c => c.Outcome == Outcome.Failed);
 
     /// <summary>Whether the run ended early in one of the exercise's tests (a hang or crash that names it).</summary>
     public static bool HungIn(TestRun run, Exercise exercise) => run.Aborts.Any(a => a.In(exercise));

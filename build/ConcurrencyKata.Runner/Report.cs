@@ -137,36 +137,29 @@ public sealed class Report(IAnsiConsole console, KataRepository repository)
         }
 
         var failures = grade.Failures.ToList();
-        var messages = failures.GroupBy(f => f.Explanation).OrderByDescending(g => g.Count()).ToList();
+        var messages = failures.GroupBy(f => f.Explanation).ToList();
+        var first = Grading.FirstFailure(grade);
         if (failures.Count == 0 && grade.Status == Status.NotStarted)
         {
-            // an untouched stub: its checks listed, not run
-            console.MarkupLine("  Not started: the files are as shipped, so the checks were not run. Checks to make pass:");
-            foreach (var check in grade.Checks)
-            {
-                console.MarkupLine($"    {Mark(check)} {Markup.Escape(check.Check)}");
-            }
+            // an untouched stub: its checks listed, not run, in the order to take them
+            console.MarkupLine("  Not started: the files are as shipped, so the checks were not run. Checks to make pass, in order:");
+            ListChecks(grade, grade.Checks.FirstOrDefault(c => c.Outcome == Outcome.NotRun), "    ");
         }
         else if (failures.Count > 1 && (messages.Count == 1 || grade.Status == Status.NotStarted))
         {
             // an untouched stub: one message, many checks
             console.MarkupLine($"  The checks fail with: [red]{Markup.Escape(messages[0].Key)}[/]");
-            console.MarkupLine("  Checks to make pass:");
-            foreach (var check in grade.Checks)
-            {
-                console.MarkupLine($"    {Mark(check)} {Markup.Escape(check.Check)}");
-            }
+            console.MarkupLine("  Checks to make pass, in order:");
+            ListChecks(grade, first, "    ");
         }
         else
         {
-            foreach (var check in grade.Checks.Where(c => c.Outcome != Outcome.Failed))
-            {
-                console.MarkupLine($"  {Mark(check)} {Markup.Escape(check.Check)}");
-            }
+            // every check in teaching order, the first failing one marked; then the failures' messages, that one's first
+            ListChecks(grade, first, "  ");
             foreach (var failure in failures)
             {
                 console.WriteLine();
-                console.MarkupLine($"  {Mark(failure)} [bold]{Markup.Escape(failure.Check)}[/]");
+                console.MarkupLine($"  {Mark(failure)} [bold]{Markup.Escape(failure.Check)}[/]{(failure == first && failures.Count > 1 ? "  [cyan](start here)[/]" : "")}");
                 var lines = failure.Explanation.Split('\n');
                 foreach (var line in lines.Take(MaxMessageLines))
                 {
@@ -202,6 +195,16 @@ public sealed class Report(IAnsiConsole console, KataRepository repository)
     {
         console.WriteLine();
         console.MarkupLine($"[green bold]All {count} exercises pass.[/] Compare your code with the reference: {Markup.Escape(Terminal.Command)} compare --exercise=NN");
+    }
+
+    /// <summary>Every check of the exercise in teaching order, <paramref name="next"/> marked as the one to work on.</summary>
+    private void ListChecks(ExerciseGrade grade, TestOutcome? next, string indent)
+    {
+        foreach (var check in grade.Checks)
+        {
+            var marker = check == next ? "  [cyan]<- start here[/]" : "";
+            console.MarkupLine($"{indent}{Mark(check)} {Markup.Escape(check.Check)}{marker}");
+        }
     }
 
     private static string StatusMarkup(Status status) => status switch

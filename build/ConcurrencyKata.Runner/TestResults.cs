@@ -21,6 +21,12 @@ public sealed record TestOutcome(string ClassName, string MethodName, Outcome Ou
     /// <summary>The arguments of one case of a theory, as xunit prints them ("capacity: 0, consumers: 2"); empty for a fact.</summary>
     public string Case { get; init; } = "";
 
+    /// <summary>Where the check's test method is declared in its class (the host's <see cref="CheckEvent.Order"/>): the order a learner meets the checks in.</summary>
+    public int Order { get; init; } = int.MaxValue;
+
+    /// <summary>Where the check is skipped or weaker, and why (the host's <see cref="CheckEvent.PlatformLimit"/>); null when it judges the same everywhere.</summary>
+    public string? PlatformLimit { get; init; }
+
     /// <summary>The full name of the exception a failing check threw; null for an assertion the judge made.</summary>
     public string? ExceptionType { get; init; }
 
@@ -189,6 +195,8 @@ public static class HostResultsReader
             {
                 Case = e.Check.Arguments,
                 ExceptionType = e.ExceptionType,
+                Order = e.Order ?? int.MaxValue,
+                PlatformLimit = e.PlatformLimit,
             });
             if (e.Event != CheckEventKind.Listed)
             {

@@ -44,6 +44,7 @@ public static class TimelineReport
             h2 { margin-top: 32px; border-bottom: 1px solid #ccc; }
             details { margin: 6px 0 6px 8px; } summary { cursor: pointer; }
             .passed { color: #1a7f37; } .failed { color: #cf222e; } .skipped { color: #9a6700; }
+            .start { color: #0969da; margin-left: 8px; }
             .verdict { color: #555; margin: 2px 0 2px 16px; font-style: italic; }
             pre { background: #f6f8fa; padding: 8px; margin-left: 16px; white-space: pre-wrap; max-height: 24em; overflow: auto; }
             svg { display: block; margin: 4px 0 12px 16px; }
@@ -66,7 +67,9 @@ public static class TimelineReport
         var drawn = 0;
         foreach (var exercise in exercises)
         {
-            var checks = outcomes.Where(o => exercise.Owns(o.ClassName)).OrderBy(o => o.Outcome != Outcome.Failed).ThenBy(o => o.Check, StringComparer.Ordinal).ToList();
+            // in teaching order, as the terminal lists them; the first failing check is the one to work on
+            var checks = Grading.InOrder(outcomes.Where(o => exercise.Owns(o.ClassName))).ToList();
+            var first = checks.FirstOrDefault(c => c.Outcome == Outcome.Failed);
             if (checks.Count == 0)
             {
                 continue;
@@ -78,8 +81,8 @@ public static class TimelineReport
             {
                 var state = check.Outcome.ToString().ToLowerInvariant();
                 var scenarios = byCheck.GetValueOrDefault(check.Id) ?? [];
-                html.Append($"<details class=\"check\"{(check.Outcome == Outcome.Failed || scenarios.Count > 0 ? " open" : "")}><summary><span class=\"{state}\">{state}</span> {E(check.Check)}" +
-                            $"{(scenarios.Count == 0 ? " <small>(no timeline)</small>" : "")}</summary>\n");
+                html.Append($"<details class=\"check\"{(check == first ? " id=\"start-here\"" : "")}{(check.Outcome == Outcome.Failed || scenarios.Count > 0 ? " open" : "")}><summary><span class=\"{state}\">{state}</span> {E(check.Check)}" +
+                            $"{(check == first ? " <b class=\"start\">start here</b>" : "")}{(scenarios.Count == 0 ? " <small>(no timeline)</small>" : "")}</summary>\n");
                 if (check.Outcome != Outcome.Passed && check.Message.Length > 0)
                 {
                     html.Append($"<pre>{E(WithoutAsciiTimeline(check.Explanation, scenarios.Count > 0))}</pre>\n");

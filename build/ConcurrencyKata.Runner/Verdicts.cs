@@ -14,7 +14,7 @@ namespace ConcurrencyKata.Runner;
 public sealed class Verdicts
 {
     /// <summary>One check as it ended (no message: a verdict shown from an earlier run shows only its counts).</summary>
-    public sealed record Check(string Class, string Method, string Case, Outcome Outcome);
+    public sealed record Check(string Class, string Method, string Case, Outcome Outcome, int Order = int.MaxValue);
 
     /// <summary>An exercise's last verdict and what it was given.</summary>
     public sealed record Entry(string Files, string Judge, Status Status, DateTime When, IReadOnlyList<Check> Checks);
@@ -23,10 +23,13 @@ public sealed class Verdicts
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
 
-    private readonly string _path;
+    private readonly string? _path;
     private Stored _stored;
 
-    private Verdicts(string path, Stored stored) => (_path, _stored) = (path, stored);
+    private Verdicts(string? path, Stored stored) => (_path, _stored) = (path, stored);
+
+    /// <summary>No verdict yet, as on a fresh clone, and none kept: what ci uses to see the first screen a learner sees.</summary>
+    public static Verdicts Fresh() => new(null, new Stored([], null, []));
 
     public static Verdicts Load(KataRepository repository)
     {
@@ -45,6 +48,10 @@ public sealed class Verdicts
 
     public void Save()
     {
+        if (_path is null)
+        {
+            return;
+        }
         Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
         File.WriteAllText(_path, JsonSerializer.Serialize(_stored, Json));
     }
@@ -60,7 +67,7 @@ public sealed class Verdicts
             return; // nothing was judged: no verdict to keep
         }
         _stored.Exercises[grade.Exercise.Id] = new Entry(filesHash, judgeHash, grade.Status, DateTime.UtcNow,
-            [.. grade.Checks.Select(c => new Check(c.ClassName, c.MethodName, c.Case, c.Outcome))]);
+            [.. grade.Checks.Select(c => new Check(c.ClassName, c.MethodName, c.Case, c.Outcome, c.Order))]);
         RecordListing(grade.Exercise, grade.Checks, judgeHash);
     }
 
@@ -74,7 +81,7 @@ public sealed class Verdicts
         {
             _stored = _stored with { ListingJudge = judgeHash, Listing = [] };
         }
-        _stored.Listing[exercise.Id] = [.. checks.Select(c => new Check(c.ClassName, c.MethodName, c.Case, Outcome.NotRun))];
+        _stored.Listing[exercise.Id] = [.. checks.Select(c => new Check(c.ClassName, c.MethodName, c.Case, Outcome.NotRun, c.Order))];
     }
 
     /// <summary>A hash of the exercise's C# files as they are now (paths and contents, line endings normalised).</summary>

@@ -139,6 +139,7 @@ public sealed class EventLoopTests
             "main's exception leaves Run too, and must not leave your context behind.");
     }
 
+    [PlatformLimit("macOS, Windows", "judged by CPU time only, so a loop that polls with short sleeps is not caught: " + PlatformReasons.Wakeups)]
     [Fact]
     public void An_idle_loop_sleeps_no_cpu_and_no_polling()
     {

@@ -451,11 +451,11 @@ public sealed class FixedThreadPoolTests(ITestOutputHelper output)
             "Look at: a thread with nothing to do must block (Monitor.Wait, BlockingCollection.Take, SemaphoreSlim.Wait) instead of spinning on TryDequeue.");
     }
 
+    [PlatformLimit("macOS, Windows", "skipped: " + PlatformReasons.Wakeups)]
     [SkippableFact]
     public void An_idle_pool_does_not_wake_up_to_poll()
     {
-        Skip.IfNot(NativeThread.CurrentId() is { } me && NativeThread.Wakeups(me) is not null,
-            "this platform does not report a thread's wake-ups (Linux does, in /proc/self/task/<tid>/status)");
+        Skip.IfNot(NativeThread.CurrentId() is { } me && NativeThread.Wakeups(me) is not null, PlatformReasons.Wakeups);
         using var pools = new Pools();
         using var scenario = new Scenario();
         // a thread blocked on a wait still wakes once or twice now and then; one that polls every 50 ms wakes 10 times

@@ -252,6 +252,7 @@ public sealed class GilTests(ITestOutputHelper output)
             InterpreterTrace.Render(run));
     }
 
+    [PlatformLimit("macOS, Windows", "judged by the time between units only, not by the thread's sleeps: " + PlatformReasons.Wakeups)]
     [Fact]
     public void Tick_with_nobody_waiting_keeps_the_lock_and_costs_nothing()
     {

@@ -84,7 +84,8 @@ public sealed class ChildProcessTests
             "Expected the children's reported intervals to overlap: every job started before any ended.\nObserved: they did not (see the timeline).");
     }
 
-    [Fact]
+    [PlatformLimit("Windows", "skipped when no more than two pool threads per child are held: " + PlatformReasons.WindowsPipeReads)]
+    [SkippableFact]
     public void No_thread_is_held_while_the_children_work()
     {
         using var scenario = new Scenario();
@@ -107,11 +108,18 @@ public sealed class ChildProcessTests
         {
             Thread.Sleep(1000); // no way to see the children here: give them time to start
         }
-        scenario.CheckNoThreadHeld(before, $"while {children} children sleep for 2.5 s",
+        // on Windows the runtime itself holds a pool thread per pending pipe read (two per child): only more than that is the code's
+        var tolerated = PipeReadsHoldPoolThreads ? 2 * children : 0;
+        var held = scenario.CheckNoThreadHeld(before, $"while {children} children sleep for 2.5 s",
             "process.WaitForExit(), StandardOutput.ReadToEnd() or .Result inside Task.Run: each holds a thread for as long as its child runs. " +
-            "Await process.WaitForExitAsync() and ReadToEndAsync(): waiting for a process needs no thread.");
+            "Await process.WaitForExitAsync() and ReadToEndAsync(): waiting for a process needs no thread (on Linux and macOS; on Windows the runtime's pipe reads hold one each).",
+            tolerated);
         scenario.Wait(Task.WhenAll(calls), Patience, $"Expected all {children} calls to finish once their children had slept.");
+        Skip.If(PipeReadsHoldPoolThreads, $"{held} held, within the {tolerated} this platform holds itself: {PlatformReasons.WindowsPipeReads}.");
     }
+
+    /// <summary>Windows with .NET 10: a pending read of a redirected pipe holds a pool thread (anonymous pipes have no overlapped I/O; dotnet/runtime#81896).</summary>
+    private static bool PipeReadsHoldPoolThreads => OperatingSystem.IsWindows() && Environment.Version.Major < 11;
 
     [Fact]
     public void A_worker_that_fails_gives_WorkerFailedException_with_its_exit_code_and_what_it_wrote_to_stderr()
@@ -171,10 +179,11 @@ public sealed class ChildProcessTests
             $"Expected the answer to job {job.Id} (1 MB written to stderr).\nObserved: {(error is null ? result?.ToString() : Explain.Exception(error))}.");
     }
 
+    [PlatformLimit("macOS, Windows", "skipped: " + PlatformReasons.ChildListing)]
     [SkippableFact]
     public void Cancelling_kills_the_child_and_ends_the_call_promptly()
     {
-        Skip.IfNot(ChildProcesses.CanList, "this platform does not list a process's children (Linux does, in /proc)");
+        Skip.IfNot(ChildProcesses.CanList, PlatformReasons.ChildListing);
         using var scenario = new Scenario();
         using var cancel = new CancellationTokenSource();
         var job = new Job(2, JobKind.Sleep, 30_000);

@@ -280,6 +280,7 @@ public sealed class ProcessPoolTests(ITestOutputHelper output)
         }
     }
 
+    [PlatformLimit("macOS, Windows", "the message need not name the worker's process ID, and a worker left running is not found: " + PlatformReasons.ChildListing)]
     [Fact]
     public void An_answer_that_is_not_a_result_gives_WorkerFailedException_naming_the_worker()
     {
@@ -341,10 +342,11 @@ public sealed class ProcessPoolTests(ITestOutputHelper output)
             "One that is only forgotten runs on, its pipes still open.");
     }
 
+    [PlatformLimit("macOS, Windows", "skipped: " + PlatformReasons.ChildListing)]
     [SkippableFact]
     public void Cancelling_stops_the_dispatch_and_ends_the_jobs_in_flight()
     {
-        Skip.IfNot(ChildProcesses.CanList, "this platform does not list a process's children (Linux does, in /proc)");
+        Skip.IfNot(ChildProcesses.CanList, PlatformReasons.ChildListing);
         using var scenario = new Scenario();
         using var meetings = new Meetings();
         using var cancel = new CancellationTokenSource();
@@ -475,10 +477,11 @@ public sealed class ProcessPoolTests(ITestOutputHelper output)
             $"Expected a second DisposeAsync to do nothing (disposing twice is allowed).\nObserved: {Explain.Exception(twice)}.");
     }
 
+    [PlatformLimit("macOS, Windows", "skipped: " + PlatformReasons.ChildListing)]
     [SkippableFact]
     public void DisposeAsync_ends_workers_in_the_middle_of_a_job()
     {
-        Skip.IfNot(ChildProcesses.CanList, "this platform does not list a process's children (Linux does, in /proc)");
+        Skip.IfNot(ChildProcesses.CanList, PlatformReasons.ChildListing);
         using var scenario = new Scenario();
         using var meetings = new Meetings();
         var pool = new ProcessPool(2);

@@ -48,7 +48,7 @@ public sealed class DocumentIndexerTests(ITestOutputHelper output)
         => index is null ? "null" : index.Count == 0 ? "an empty index" : string.Join(", ", index.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} → {p.Value}"));
 
     [Fact]
-    public void The_index_holds_each_key_s_checksum_and_nothing_else()
+    public void The_index_holds_each_keys_checksum_and_nothing_else()
     {
         using var scenario = new Scenario();
         using var watch = new DigestWatch(scenario);
@@ -429,12 +429,13 @@ public sealed class DocumentIndexerTests(ITestOutputHelper output)
         CheckNothingRunsOn(scenario, watch, endedAt, $"the fetch of {failing} failed");
     }
 
+    [PlatformLimit("macOS, Windows", "skipped: " + PlatformReasons.ChildListing)]
     [SkippableFact]
     public void No_worker_process_is_left_running_when_IndexAsync_returns()
     {
         using var scenario = new Scenario();
         using var watch = new DigestWatch(scenario);
-        Skip.IfNot(ChildProcesses.CanList, "this check lists the worker processes with /proc: Linux only");
+        Skip.IfNot(ChildProcesses.CanList, PlatformReasons.ChildListing);
         var keys = Keys(4);
         var fetcher = new FakeFetcher(scenario, FakeFetcher.After(TimeSpan.FromMilliseconds(10)));
 

@@ -155,13 +155,21 @@ public sealed record CheckId(string Class, string Method, string Arguments = "")
 
 /// <summary>One line of the results file.</summary>
 /// <param name="Message">A failure's message, or a skip's reason; the exception's type is in <paramref name="ExceptionType"/>, not in the message.</param>
+/// <param name="Order">
+/// Where the check's test method is declared in its class (its metadata row: the compiler keeps
+/// source order). The order of the test methods is the order a learner should meet the checks in,
+/// and the runner lists them so; the exercise's README table follows it (ci compares them).
+/// </param>
+/// <param name="PlatformLimit">Where the check is skipped or weaker, and why ("macOS, Windows: skipped: ..."); null when it judges the same everywhere.</param>
 public sealed record CheckEvent(
     CheckEventKind Event,
     CheckId? Check,
     string? Message = null,
     string? ExceptionType = null,
     string? StackTrace = null,
-    double? Seconds = null)
+    double? Seconds = null,
+    int? Order = null,
+    string? PlatformLimit = null)
 {
     private static readonly JsonSerializerOptions Json = new()
     {

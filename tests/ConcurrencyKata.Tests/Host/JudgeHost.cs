@@ -57,7 +57,7 @@ public static class JudgeHost
         bool In(ITestCase c, IReadOnlyList<string> namespaces) => namespaces.Any(ns => c.TestMethod.TestClass.Class.Name.StartsWith(ns, StringComparison.Ordinal));
         foreach (var listed in found.TestCases.Where(c => In(c, request.Listed)))
         {
-            writer.Write(new CheckEvent(CheckEventKind.Listed, IdOf(listed.TestMethod, listed.DisplayName)));
+            writer.Write(Described(new CheckEvent(CheckEventKind.Listed, IdOf(listed.TestMethod, listed.DisplayName)), listed.TestMethod));
         }
         var cases = found.TestCases.Where(c => request.Namespaces.Count == 0 ? request.Listed.Count == 0 : In(c, request.Namespaces)).ToList();
         if (cases.Count == 0)
@@ -105,6 +105,21 @@ public static class JudgeHost
         var paren = displayName.IndexOf('(');
         var arguments = paren >= 0 && displayName.EndsWith(')') ? displayName[(paren + 1)..^1] : "";
         return new CheckId(method.TestClass.Class.Name, method.Method.Name, arguments);
+    }
+
+    /// <summary>
+    /// The event with what the runner shows about the check itself: where its method is declared in
+    /// its class (its metadata row, which follows the source: the teaching order), and where the
+    /// check is weaker (<see cref="PlatformLimitAttribute"/>).
+    /// </summary>
+    internal static CheckEvent Described(CheckEvent e, ITestMethod method)
+    {
+        if (method.Method is not IReflectionMethodInfo reflected)
+        {
+            return e;
+        }
+        var limit = reflected.MethodInfo.GetCustomAttributes(typeof(PlatformLimitAttribute), false).OfType<PlatformLimitAttribute>().FirstOrDefault();
+        return e with { Order = reflected.MethodInfo.MetadataToken & 0x00FFFFFF, PlatformLimit = limit?.ToString() };
     }
 
     /// <summary>How long each check took in an earlier run's results file; empty when there is none.</summary>
@@ -205,15 +220,15 @@ public static class JudgeHost
                     Interlocked.Exchange(ref _runningSince, Stopwatch.GetTimestamp());
                     break;
                 case ITestPassed passed:
-                    writer.Write(new CheckEvent(CheckEventKind.Passed, Id(passed.Test), Seconds: (double)passed.ExecutionTime));
+                    writer.Write(Described(new CheckEvent(CheckEventKind.Passed, Id(passed.Test), Seconds: (double)passed.ExecutionTime), passed.Test.TestCase.TestMethod));
                     break;
                 case ITestSkipped skipped:
-                    writer.Write(new CheckEvent(CheckEventKind.Skipped, Id(skipped.Test), skipped.Reason, Seconds: 0));
+                    writer.Write(Described(new CheckEvent(CheckEventKind.Skipped, Id(skipped.Test), skipped.Reason, Seconds: 0), skipped.Test.TestCase.TestMethod));
                     break;
                 case ITestFailed failed:
                     Interlocked.Increment(ref _failures);
-                    writer.Write(new CheckEvent(CheckEventKind.Failed, Id(failed.Test), Message(failed), failed.ExceptionTypes.FirstOrDefault(),
-                        ExceptionUtility.CombineStackTraces(failed), (double)failed.ExecutionTime));
+                    writer.Write(Described(new CheckEvent(CheckEventKind.Failed, Id(failed.Test), Message(failed), failed.ExceptionTypes.FirstOrDefault(),
+                        ExceptionUtility.CombineStackTraces(failed), (double)failed.ExecutionTime), failed.Test.TestCase.TestMethod));
                     if (stopAtFirstFailure)
                     {
                         writer.Dispose();
