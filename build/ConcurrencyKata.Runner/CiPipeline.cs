@@ -85,7 +85,7 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console, 
             }
             var page = TimelinePage.Write(repository, Variant.Solutions, run.Outcomes);
             var drawn = ScenarioTimeline.ReadAll(judge.TimelinesFile(Variant.Solutions));
-            Check(page is not null && drawn.Count > 0, $"the reference run's timelines are in {(page is null ? "artifacts/report/" : repository.Relative(page))} ({drawn.Count} scenario(s), `{Terminal.Command} report --solutions`)",
+            Check(page is not null && (drawn.Count > 0 || focus is not null), $"the reference run's timelines are in {(page is null ? "artifacts/report/" : repository.Relative(page))} ({drawn.Count} scenario(s), `{Terminal.Command} report --solutions`)",
                 "the judge's host kept no timeline (--timelines): the HTML report would be empty");
             if (page is not null && drawn.Count > 0)
             {

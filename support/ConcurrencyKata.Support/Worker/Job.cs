@@ -9,7 +9,11 @@ public enum JobKind
     /// <summary>Sleep for <see cref="Job.Argument"/> ms without using CPU; the value is the argument.</summary>
     Sleep,
 
-    /// <summary>Write a line to standard error, then exit with exit code <see cref="Job.Argument"/> without answering.</summary>
+    /// <summary>
+    /// Write a line to standard error, then exit with exit code <see cref="Job.Argument"/> without
+    /// answering. With <see cref="Job.Text"/> set, first arrive at the rendezvous of that name as a
+    /// party of one: a trace, read from outside, of each time the job ran.
+    /// </summary>
     Crash,
 
     /// <summary>Answer at once; the value is the argument (a round trip and nothing else).</summary>

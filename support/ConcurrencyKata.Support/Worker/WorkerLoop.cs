@@ -152,6 +152,10 @@ public static class WorkerLoop
                 value = job.Argument;
                 break;
             case JobKind.Crash:
+                if (job.Text is { Length: > 0 } crashTrace)
+                {
+                    Rendezvous.Meet(crashTrace, 1, WorkerProtocol.RendezvousTimeout);
+                }
                 error.WriteLine($"worker {Environment.ProcessId}: job {job.Id} asked me to crash with exit code {job.Argument}");
                 error.Flush();
                 return null;

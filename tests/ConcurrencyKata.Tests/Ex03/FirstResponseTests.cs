@@ -117,6 +117,55 @@ public sealed class FirstResponseTests
         AllCancelled(scenario, fetcher, "the timeout");
     }
 
+    [SkippableFact]
+    public void The_timeout_counts_from_the_call_not_from_the_last_failure()
+    {
+        var timeout = TimeSpan.FromMilliseconds(400);
+        var slack = TimeSpan.FromMilliseconds(50);
+        // three mirrors fail one after another well inside the timeout; the fourth never answers. A
+        // deadline started again after each failure ends the call no sooner than the last failure
+        // plus the whole timeout; one deadline for the call ends it at the timeout. An attempt whose
+        // failures the test could not make in time (a busy machine) cannot tell them apart: try again.
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            using var scenario = new Scenario();
+            var mirrors = Mirrors(4);
+            var fetcher = new ControlledFetcher(scenario);
+            var clock = Stopwatch.StartNew();
+            long endedTicks = 0;
+            var call = scenario.Start(() => FirstResponse.FetchFirstAsync(fetcher, mirrors, timeout), () => fetcher.CallCount >= mirrors.Count, Patience, out _);
+            _ = call.ContinueWith(_ => Interlocked.Exchange(ref endedTicks, clock.Elapsed.Ticks), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            var lastFailure = TimeSpan.Zero;
+            foreach (var (mirror, at) in new[] { ("m0", 100), ("m1", 200), ("m2", 300) })
+            {
+                SpinWait.SpinUntil(() => clock.Elapsed >= TimeSpan.FromMilliseconds(at) || call.IsCompleted);
+                if (call.IsCompleted)
+                {
+                    break;
+                }
+                lastFailure = clock.Elapsed; // taken before the failure: the failure itself comes no earlier
+                fetcher.Fail(mirror, new IOException($"{mirror} is down"));
+            }
+            var error = scenario.Catch(() => call, Patience, $"Expected FetchFirstAsync to give up after its {timeout.TotalMilliseconds:0} ms timeout; three mirrors fail and the fourth never answers.");
+            SpinWait.SpinUntil(() => Interlocked.Read(ref endedTicks) != 0, TimeSpan.FromSeconds(1));
+            var ended = TimeSpan.FromTicks(Interlocked.Read(ref endedTicks));
+            if (lastFailure < TimeSpan.FromMilliseconds(250) && ended < lastFailure + timeout - slack && attempt < 3)
+            {
+                continue; // too few failures made in time to tell one deadline from a deadline per failure
+            }
+            scenario.Check(error is TimeoutException, () =>
+                $"Expected a TimeoutException: three mirrors failed and the fourth never answered within {timeout.TotalMilliseconds:0} ms.\nObserved: {Explain.Exception(error)}.");
+            Skip.If(lastFailure < TimeSpan.FromMilliseconds(250) && ended < lastFailure + timeout - slack,
+                $"the test could not fail the mirrors in time in 3 attempts (last failure at {lastFailure.TotalMilliseconds:0} ms): a busy machine, nothing to blame");
+            scenario.Check(ended < lastFailure + timeout - slack, () =>
+                $"Expected the call to end at its timeout, {timeout.TotalMilliseconds:0} ms after it started, whatever failed in the meantime.\n" +
+                $"Observed: it ended {ended.TotalMilliseconds:0} ms after it started. The last failure came at {lastFailure.TotalMilliseconds:0} ms, " +
+                $"and {lastFailure.TotalMilliseconds:0} + {timeout.TotalMilliseconds:0} ms is the soonest a timeout started again after each failure can end it.\n" +
+                "Look at: the timeout belongs to the whole call: start one deadline (Task.Delay, CancelAfter) before the loop, not one per round of Task.WhenAny or WaitAsync.");
+            return;
+        }
+    }
+
     [Fact]
     public void When_the_caller_cancels_every_fetch_is_cancelled_too()
     {

@@ -7,6 +7,9 @@ namespace ConcurrencyKata.Tests.Ex07;
 /// <summary>Exercise 07-thread-workers: a fixed set of threads of your own, sharing one queue of items.</summary>
 public sealed class ThreadWorkersTests(ITestOutputHelper output)
 {
+    /// <summary>How long the stuck item is held once the others are done: longer than a bounded Join a worker loop might give up after.</summary>
+    private static readonly TimeSpan StuckFor = TimeSpan.FromSeconds(2);
+
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(3);
 
     private static readonly TimeSpan Grace = TimeSpan.FromMilliseconds(500);
@@ -87,6 +90,13 @@ public sealed class ThreadWorkersTests(ITestOutputHelper output)
             "Look at: splitting the list into fixed slices (or every n-th item) per worker ties items to the worker that is stuck. " +
             "Share one queue: whichever worker is free takes the next item.");
 
+        // a worker's thread is joined only when it has finished: a bounded Join whose answer is ignored returns while item 0 runs
+        var returnedWhileHeld = call.Wait(StuckFor);
+        scenario.Check(!returnedWhileHeld, () =>
+            $"Expected Run to return only when every item had finished: item 0 was still running, held by the test for {StuckFor.TotalSeconds:0} s.\n" +
+            $"Observed: Run returned while item 0 was in progress{(call.IsCompletedSuccessfully ? $", with {Explain.List(call.Result)}" : "")}.\n" +
+            "Look at: Thread.Join(timeout) returns false when the thread is still running; Join() without a timeout waits for it to end. " +
+            "A worker is done when its thread has ended, not when the queue is empty.");
         work.Answer(0);
         var values = scenario.Wait(call, Patience, "Expected Run to return once item 0 was answered too.");
         scenario.Check(values.SequenceEqual(items.Select(ValueOf)), () =>
@@ -294,6 +304,64 @@ public sealed class ThreadWorkersTests(ITestOutputHelper output)
             "Take items with Interlocked.Increment, a ConcurrentQueue, or under a lock; and store results where no other worker writes.");
     }
 
+
+    [Fact]
+    public void Items_failing_at_the_same_instant_are_each_reported_once()
+    {
+        using var scenario = new Scenario();
+        const int count = 20_000, workers = 4;
+        var items = Items(count);
+        var errors = items.Select(i => new InvalidOperationException($"item {i} failed")).ToArray();
+        var racing = new Stopwatch();
+        var rounds = 0;
+        string? fault = null;
+        // as for the results: every worker's first item waits until all workers hold one, then they fail together
+        while (fault is null && (rounds < 2 || racing.Elapsed < TimeSpan.FromMilliseconds(400)))
+        {
+            rounds++;
+            var arrivals = 0;
+            using var together = new Barrier(workers);
+            string Work(int item)
+            {
+                if (Interlocked.Increment(ref arrivals) <= workers)
+                {
+                    together.SignalAndWait(TimeSpan.FromSeconds(1));
+                }
+                throw errors[item];
+            }
+            var error = scenario.CallOnOwnThread<Exception?>(() =>
+            {
+                racing.Start();
+                try
+                {
+                    ThreadWorkers.Run(items, Work, workers);
+                    return null;
+                }
+                catch (Exception e)
+                {
+                    return e;
+                }
+                finally
+                {
+                    racing.Stop();
+                }
+            },
+                Patience, $"Expected Run over {count} failing items with {workers} workers to end.");
+            var reported = error is AggregateException aggregate ? aggregate.Flatten().InnerExceptions : [];
+            var distinct = reported.Distinct().Count();
+            var known = new HashSet<Exception>(errors);
+            if (error is not AggregateException || reported.Count != count || distinct != count || !reported.All(known.Contains))
+            {
+                fault = $"in round {rounds}: {(error is AggregateException ? $"an AggregateException holding {reported.Count} exception(s), {distinct} different, of the {count} thrown" : Explain.Exception(error))}";
+            }
+        }
+
+        scenario.Check(fault is null, () =>
+            $"Expected every one of {count} items that fail at the same instant on {workers} workers to be reported, once each, in one AggregateException.\n" +
+            $"Observed: {fault}.\n" +
+            "Look at: the workers add their failures to one collection at the same time: a List<Exception> shared without a lock loses some. " +
+            "Collect them under a lock, in a ConcurrentQueue, or each worker in its own list merged after the Joins.");
+    }
     [SkippableFact]
     public void Cpu_bound_items_run_in_parallel_on_several_cores()
     {

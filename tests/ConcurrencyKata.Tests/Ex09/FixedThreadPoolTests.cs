@@ -210,7 +210,9 @@ public sealed class FixedThreadPoolTests(ITestOutputHelper output)
         var held = Call(scenario, () => new[] { "a", "b" }.Select(k => pool.Submit(() => work.Work(k))).ToList(), "Submit");
         scenario.Check(work.WaitForCalls(threads, Patience), () =>
             $"Expected both threads of a pool of {threads} to take a job at once.\nObserved: {work.CallCount} started after {Patience.TotalSeconds:0} s.");
-        var waiting = Call(scenario, () => Enumerable.Range(1, queued).Select(i => pool.Submit(() => ranOn.Enqueue(Thread.CurrentThread))).ToList(), $"{queued} calls of Submit");
+        // the last queued job is held by the test too: a Shutdown that returns once the queue is empty returns while it runs
+        var waiting = Call(scenario, () => Enumerable.Range(1, queued - 1).Select(i => pool.Submit(() => ranOn.Enqueue(Thread.CurrentThread)))
+            .Append(pool.Submit(() => work.Work("last"))).ToList(), $"{queued} calls of Submit");
 
         Exception? error = null;
         var shutdown = new Thread(() =>
@@ -228,7 +230,10 @@ public sealed class FixedThreadPoolTests(ITestOutputHelper output)
         var returnedEarly = shutdown.Join(TimeSpan.FromMilliseconds(300));
         var doneWhenReturnedEarly = waiting.Count(t => t.IsCompleted);
         work.AnswerAll(["a", "b"]);
-        var returned = returnedEarly || shutdown.Join(Patience);
+        var lastStarted = work.WaitForCalls(threads + 1, Patience);
+        var returnedDuringLast = !returnedEarly && shutdown.Join(TimeSpan.FromMilliseconds(300));
+        work.AnswerAll(["last"]);
+        var returned = returnedEarly || returnedDuringLast || shutdown.Join(Patience);
         // read at once: a Shutdown that has joined its threads leaves nothing alive and nothing pending
         var pending = waiting.Concat(held).Count(t => !t.IsCompletedSuccessfully);
         var threadsThatRan = work.Calls.Select(c => c.Thread).Concat(ranOn).Distinct().ToList();
@@ -239,6 +244,10 @@ public sealed class FixedThreadPoolTests(ITestOutputHelper output)
             $"Expected {how}() to wait for the work in progress and the work queued: it must not return while 2 jobs still hold the pool's {threads} threads.\n" +
             $"Observed: it returned within 300 ms, while both jobs were still running and {queued - doneWhenReturnedEarly} of {queued} queued jobs had not run.\n" +
             $"Look at: after setting the flag and waking every thread, Join each thread: a caller that calls {how}() relies on the work being done when it returns.");
+        scenario.Check(lastStarted && !returnedDuringLast, () =>
+            $"Expected {how}() to return only when every job had finished: the last queued job was still running, held by the test.\n" +
+            (lastStarted ? $"Observed: it returned while that job was in progress (the queue was empty by then).\n" : $"Observed: the last queued job never started within {Patience.TotalSeconds:0} s.\n") +
+            $"Look at: an empty queue is not a finished pool: the job a thread took last may still be running. Join every thread the pool started.");
         scenario.Check(returned, () =>
             $"Expected {how}() to return once the work in progress had finished and the {queued} queued jobs had run.\n" +
             $"Observed: still not returned {Patience.TotalSeconds:0} s after the held jobs were answered ({waiting.Count(t => t.IsCompleted)} of {queued} queued jobs done).\n" +
@@ -402,6 +411,57 @@ public sealed class FixedThreadPoolTests(ITestOutputHelper output)
             "Look at: a Queue<T> needs a lock around every use, in Submit as well as in the threads (or use BlockingCollection, ConcurrentQueue, a Channel).");
     }
 
+
+    [Fact]
+    public void A_thread_woken_to_an_empty_queue_waits_again_so_the_pool_keeps_its_threads()
+    {
+        using var pools = new Pools();
+        using var scenario = new Scenario();
+        const int threads = 4, submitters = 4, jobsEach = 3;
+        var pool = pools.Create(threads);
+        var ranOn = new ConcurrentDictionary<int, Thread>();
+        // bursts of tiny jobs from several submitters at once, after a pause in which every thread went
+        // back to waiting: a thread woken for a job often finds that another, just back from its own
+        // job, took it first. A thread that then leaves its loop (an `if` around Monitor.Wait, not a
+        // `while`) is gone for good: the pool shrinks without a word.
+        var storm = Stopwatch.StartNew();
+        var bursts = 0;
+        while (bursts < 20 || (storm.Elapsed < TimeSpan.FromMilliseconds(400) && bursts < 2000))
+        {
+            bursts++;
+            var tasks = new ConcurrentQueue<Task>();
+            var started = SimultaneousStart.Run(submitters, _ =>
+            {
+                for (var j = 0; j < jobsEach; j++)
+                {
+                    tasks.Enqueue(pool.Submit(() => ranOn.TryAdd(Environment.CurrentManagedThreadId, Thread.CurrentThread)));
+                }
+            }, "kata submitter");
+            var deadline = Stopwatch.GetTimestamp() + (long)(Patience.TotalSeconds * Stopwatch.Frequency);
+            var stuck = started.Any(t => !t.Join(TimeLeft(deadline))) || tasks.Any(t => !Finishes(t, TimeLeft(deadline)));
+            scenario.Check(!stuck, () =>
+                $"Expected every burst of {submitters * jobsEach} tiny jobs to be run.\nObserved: burst {bursts} had not finished after {Patience.TotalSeconds:0} s.\n" +
+                "Look at: a thread woken with nothing to do must go back to waiting, and a job submitted must wake a thread that waits.");
+            Thread.Sleep(2); // every thread back to waiting before the next burst
+        }
+
+        // then as many jobs as threads, each held until all have started: every thread must still be there
+        var work = new ControlledWork<int, int>(scenario, i => i);
+        var held = Enumerable.Range(0, threads).Select(i => pool.Submit(() => work.Work(i))).ToList();
+        var allAtOnce = work.WaitForCalls(threads, Patience);
+        var alive = ranOn.Values.Count(t => t.IsAlive);
+        var running = work.CallCount;
+        work.AnswerAll(Enumerable.Range(0, threads));
+        scenario.Check(allAtOnce, () =>
+            $"Expected all {threads} threads of the pool to take a job at once after {bursts} bursts of tiny jobs.\n" +
+            $"Observed: only {running} of {threads} jobs started, and {alive} of the {ranOn.Count} threads that ran the bursts' jobs are still alive: the pool lost threads.\n" +
+            "Look at: a thread woken by Pulse is not promised work: another may have taken the job first (and Monitor.Wait may return without a Pulse). " +
+            "Wait in a `while (queue is empty)` loop, not under an `if`, and leave the loop only for shutdown.");
+        foreach (var task in held)
+        {
+            scenario.Check(Finishes(task, Patience), () => "Expected the held jobs to finish once answered.");
+        }
+    }
     [Fact]
     public void An_idle_pool_uses_no_cpu()
     {

@@ -164,6 +164,32 @@ public sealed class GilTests(ITestOutputHelper output)
             InterpreterTrace.Render(run));
     }
 
+
+    [PlatformLimit("macOS, Windows", "skipped: " + PlatformReasons.Wakeups)]
+    [SkippableFact]
+    public void A_waiting_thread_is_woken_for_its_turn_instead_of_polling()
+    {
+        Skip.If(CpuMeter.ThreadWakeups() is null, PlatformReasons.Wakeups);
+        using var scenario = new Scenario();
+        // a long switch interval: a waiter waits about 40 ms per turn. Woken by the hand-off it wakes a
+        // few times per turn (the hand-off itself, and any lock it then finds taken for a moment); one
+        // that looks again every few milliseconds (a timed Monitor.Wait, Thread.Sleep) wakes ten or
+        // more times per turn, though it spends little CPU doing so.
+        var interval = TimeSpan.FromMilliseconds(40);
+        var options = new InterpreterOptions { Unit = Unit, Timeout = RunTimeout, ThreadWakeups = CpuMeter.ThreadWakeups };
+        RunUnder(scenario, new GlobalInterpreterLock(interval), Computing(2, 10), options); // warm-up: JIT, first calls
+        var run = RunUnder(scenario, new GlobalInterpreterLock(interval), Computing(2, 200), options);
+        var turns = InterpreterTrace.Turns(run, includeLast: true);
+        var woken = run.Programs.Select(p => (p.Name, Wakeups: p.Wakeups ?? 0, Turns: turns.Count(t => t.Program == p.Name))).ToList();
+        static long Limit(int turns) => 6L * turns + 10;
+
+        scenario.Check(woken.All(w => w.Wakeups <= Limit(w.Turns)), () =>
+            $"Expected a thread that waits for the lock to sleep until it is handed the lock: a few wake-ups per turn (at most 6 per turn + 10; switch interval {interval.TotalMilliseconds:0} ms).\n" +
+            $"Observed: {string.Join("; ", woken.Select(w => $"{w.Name} woke {w.Wakeups} times for {w.Turns} turns (limit {Limit(w.Turns)})"))}.\n" +
+            "Look at: a waiter that sleeps a little and looks again (Monitor.Wait(gate, 1), Thread.Sleep(1) in a loop) is polling: cheap, but it wakes all the time " +
+            "and answers late. Wait without a timeout, and have Release or Tick wake the next thread (Monitor.Pulse/PulseAll, a semaphore per waiter).\n\n" +
+            InterpreterTrace.Render(run));
+    }
     [Fact]
     public void Every_program_gets_the_lock_back_within_a_few_switch_intervals()
     {

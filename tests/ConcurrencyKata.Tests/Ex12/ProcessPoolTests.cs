@@ -195,7 +195,7 @@ public sealed class ProcessPoolTests(ITestOutputHelper output)
         var pool = new ProcessPool(1);
         try
         {
-            var crash = new Job(2, JobKind.Crash, 7);
+            var crash = new Job(2, JobKind.Crash, 7, meetings.Name("crash-2")); // leaves a trace each time it runs
             var others = new[] { 1, 3, 4, 5, 6, 7 }.Select(meetings.Trace).ToList();
             List<Job> jobs = [others[0], crash, .. others.Skip(1)];
 
@@ -209,6 +209,12 @@ public sealed class ProcessPoolTests(ITestOutputHelper output)
                 $"Observed: {Explain.Exception(error)}{(error is WorkerFailedException w ? $" with JobId {w.JobId?.ToString() ?? "null"}, ExitCode {w.ExitCode?.ToString() ?? "null"}" : "")}.\n" +
                 "Look at: a worker whose output ends before it answers has died: throw new WorkerFailedException(message, exitCode, stderr, job.Id) for that job, " +
                 "and let the caller see it once the call is over.");
+            var crashRuns = Meetings.Arrived(crash.Text!);
+            scenario.Check(crashRuns == 1, () =>
+                $"Expected job 2 to run once: its worker crashed, and a crash is reported by job, not tried again.\n" +
+                $"Observed: job 2 ran {crashRuns} time(s).\n" +
+                "Look at: a job that crashed its worker may crash the next one too, or do its work twice (a payment, an e-mail): " +
+                "report the crash for that job and start a new worker for the jobs still to come, not for that one.");
             scenario.Check(notRun.Count == 0, () =>
                 $"Expected every other job to have run by the time the call ended: one crash does not stop the rest.\n" +
                 $"Observed: job(s) {Explain.List(notRun)} had not run (jobs 3 to 7 come after the crash, and the pool has 1 worker).\n" +
