@@ -182,6 +182,14 @@ public sealed class ParsingTests
         book.Hints.Should().Equal("Start them all.", "Task.WhenAll\nkeeps order.");
     }
 
+    [Fact]
+    public void The_answers_after_the_hints_are_not_a_hint()
+    {
+        var book = HintBook.Parse("# Hints\n\n## 1\nStart them all.\n\n## 2\nWhenAll.\n\n## Check yourself: answers\n\n1. Because.\n\n## 3\nnot a hint either\n");
+
+        book.Hints.Should().Equal("Start them all.", "WhenAll.");
+    }
+
     [Theory]
     [InlineData(null, false, true)]
     [InlineData("1", false, false)]

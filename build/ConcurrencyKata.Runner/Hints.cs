@@ -4,7 +4,8 @@ namespace ConcurrencyKata.Runner;
 
 /// <summary>
 /// Progressive hints: HINTS.md holds sections headed "## 1", "## 2", ...; each `hint` call
-/// reveals one more (remembered in .kata/hints.json), or up to --level.
+/// reveals one more (remembered in .kata/hints.json), or up to --level. Any other "## " heading
+/// (the answers to the README's "Check yourself" questions, after the hints) ends the hints.
 /// </summary>
 public sealed class HintBook(IReadOnlyList<string> hints)
 {
@@ -22,7 +23,12 @@ public sealed class HintBook(IReadOnlyList<string> hints)
                 {
                     hints.Add(string.Join('\n', current).Trim());
                 }
-                current = [];
+                // "## 3" starts a hint; any other section is not one, and nothing after it is
+                current = int.TryParse(line[3..].Trim(), out _) ? [] : null;
+                if (current is null)
+                {
+                    break;
+                }
                 continue;
             }
             current?.Add(line);
