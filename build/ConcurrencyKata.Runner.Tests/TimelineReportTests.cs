@@ -52,6 +52,23 @@ public sealed class TimelineReportTests
     }
 
     [Fact]
+    public void An_exercise_that_passes_shows_its_other_approaches_beside_the_code_and_its_known_mistakes_one_that_fails_does_not()
+    {
+        var after = new AfterPassing("yours", [new SourceFile("exercises/01/Code.cs", "class Mine {}")],
+            [new ApproachView("linq-when-all", "one expression", [new SourceFile("tests/AlternativeSolutions/01/linq-when-all/Code.cs", "class <Theirs> {}")])],
+            [new Mistake("overlap", "sequential-await", "awaits each fetch in turn", ["every fetch is started before any is awaited"], ("every fetch is started before any is awaited", "Expected all 8.\nObserved: 1 of 8.\nLook at: x"))]);
+
+        var passing = TimelineReport.Render("the run", [Gather], [Check("Runs", Outcome.Passed)], [], _ => after);
+        var failing = TimelineReport.Render("the run", [Gather], [Check("Runs", Outcome.Failed, "no")], [], _ => after);
+
+        passing.Should().Contain("class=\"approach\"").And.Contain("<b>linq-when-all</b>: one expression")
+            .And.Contain("class Mine {}").And.Contain("class &lt;Theirs&gt; {}")
+            .And.Contain("class=\"mistake\"").And.Contain("<h4>overlap</h4>").And.Contain("Observed: 1 of 8.").And.NotContain("Look at: x")
+            .And.Contain("document.body.dataset.approaches");
+        failing.Should().NotContain("class=\"approach\"").And.NotContain("class=\"mistake\"");
+    }
+
+    [Fact]
     public void A_bar_is_placed_and_sized_in_proportion_to_its_time_and_never_thinner_than_a_pixel()
     {
         var svg = TimelineReport.Svg(Timeline("c", new("a", "T1", 0, 500, false, true), new("b", "T2", 500, 1000, false, false), new("c", "T2", 600, 600.001, false, true)), Outcome.Passed);
@@ -115,7 +132,7 @@ public sealed class TimelineReportTests
             var page = TimelineReport.Write(dir, "the run", [Gather], [Check("Runs_in_parallel", Outcome.Failed, "no")],
                 [Timeline("Runs_in_parallel", TwoLanes)]);
 
-            browser!.Inspect(page).Should().Be(new DrawnPage(Timelines: 1, Bars: 3, DrawnBars: 3));
+            browser!.Inspect(page).Should().Be(new DrawnPage(Timelines: 1, Bars: 3, DrawnBars: 3, Approaches: 0, Mistakes: 0));
             browser.Screenshot(page, Path.Combine(dir, "shot.png"), 800, 600).Should().BeTrue();
         }
         finally

@@ -262,6 +262,9 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console, 
             Check(drawn.Timelines > 0 && drawn.Bars > 0 && drawn.DrawnBars == drawn.Bars && shot,
                 $"the report draws in {Path.GetFileName(browser.Executable)}: {drawn.Timelines} timelines, {drawn.DrawnBars} of {drawn.Bars} bars laid out with a size; screenshot {repository.Relative(screenshot)}",
                 $"Expected every timeline's bars to be drawn with a non-zero size and a screenshot. Observed: {drawn.Timelines} timelines, {drawn.DrawnBars} of {drawn.Bars} bars drawn, screenshot {(shot ? "taken" : "missing")}.");
+            Check(drawn.Approaches > 0 && drawn.Mistakes > 0,
+                $"the report shows, under every exercise that passes, its other approaches and its known mistakes: {drawn.Approaches} approaches, {drawn.Mistakes} mistakes",
+                $"Expected the reference's run (every exercise passing) to list the alternatives and the negative controls. Observed: {drawn.Approaches} approaches, {drawn.Mistakes} mistakes.");
         }
         catch (KataException e)
         {

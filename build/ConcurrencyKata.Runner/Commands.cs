@@ -39,7 +39,7 @@ public static class Commands
 
     public static IReadOnlyList<KataCommand> All { get; } =
     [
-        new TestCommand(), new WatchCommand(), new HintCommand(), new CompareCommand(), new ReportCommand(), new BenchCommand(), new BrowserCommand(), new SolutionsBranchCommand(),
+        new TestCommand(), new WatchCommand(), new HintCommand(), new CompareCommand(), new MistakesCommand(), new ReportCommand(), new BenchCommand(), new BrowserCommand(), new SolutionsBranchCommand(),
         new CiCommand(), new LockStubsCommand(), new CoverageCommand(), new CleanCommand(), new ListCommand(), new HelpCommand(),
     ];
 
@@ -148,14 +148,17 @@ public sealed class CompareCommand : KataCommand
 {
     public override string Name => "compare";
 
-    public override string Summary => "Diffs your files for an exercise against the reference, once it passes.";
+    public override string Summary => "Diffs your files for an exercise against the reference, or another correct approach, once it passes; lists the approaches.";
 
-    public override IReadOnlyList<Parameter> Parameters => [Commands.Exercise, new("force", null, "show the reference before the exercise passes")];
+    public override IReadOnlyList<Parameter> Parameters =>
+        [Commands.Exercise, new("approach", "NAME", "compare with this correct approach instead of the reference (the list follows the diff)"), new("force", null, "show the reference before the exercise passes")];
 
     public override int Run(CommandContext context)
     {
         var (repository, console) = (context.Repository, context.Console);
         var exercise = context.RequiredFocus(Name);
+        // a misspelt approach is said before anything is built
+        var approach = context.Options.Get("approach") is { } name ? Approaches.Find(repository, exercise, name) : null;
         if (!context.Options.Flag("force"))
         {
             console.MarkupLine($"[grey]Checking that {Markup.Escape(exercise.Id)} passes first...[/]");
@@ -166,7 +169,35 @@ public sealed class CompareCommand : KataCommand
                 return 1;
             }
         }
-        Compare.Show(console, repository, exercise);
+        Compare.Show(console, repository, exercise, approach);
+        Approaches.List(console, repository, exercise, approach);
+        return 0;
+    }
+}
+
+public sealed class MistakesCommand : KataCommand
+{
+    public override string Name => "mistakes";
+
+    public override string Summary => "Lists an exercise's known wrong solutions by category, once it passes: each mistake, the check that catches it, and what that check said.";
+
+    public override IReadOnlyList<Parameter> Parameters => [Commands.Exercise, new("force", null, "list them before the exercise passes")];
+
+    public override int Run(CommandContext context)
+    {
+        var (repository, console) = (context.Repository, context.Console);
+        var exercise = context.RequiredFocus(Name);
+        if (!context.Options.Flag("force"))
+        {
+            console.MarkupLine($"[grey]Checking that {Markup.Escape(exercise.Id)} passes first...[/]");
+            if (!Grader.Passes(repository, exercise))
+            {
+                console.MarkupLine($"[yellow]{Markup.Escape(exercise.Id)} does not pass yet[/], so its catalogue of wrong solutions stays closed: you may be about to write one of them, and the check will tell you.");
+                console.MarkupLine($"Run {Markup.Escape(Terminal.Command)} test --exercise={exercise.Number} to see what is left, or add --force to look anyway.");
+                return 1;
+            }
+        }
+        Mistakes.Show(console, repository, exercise);
         return 0;
     }
 }

@@ -179,7 +179,8 @@ public sealed class Report(IAnsiConsole console, KataRepository repository)
         console.WriteLine();
         if (grade.Status == Status.Passed)
         {
-            console.MarkupLine($"  Compare with the reference: [bold]{Markup.Escape(Terminal.Command)} compare --exercise={exercise.Number}[/]");
+            console.MarkupLine($"  Compare with the reference: [bold]{Markup.Escape(Terminal.Command)} compare --exercise={exercise.Number}[/] [grey](and the other correct approaches)[/]");
+            console.MarkupLine($"  The known mistakes:         [bold]{Markup.Escape(Terminal.Command)} mistakes --exercise={exercise.Number}[/]");
             return;
         }
         if (timelinePage is not null)

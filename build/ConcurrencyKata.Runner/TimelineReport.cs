@@ -24,15 +24,18 @@ public static class TimelineReport
     private const int MaxLanes = 40;
 
     /// <summary>Writes the page to <paramref name="directory"/>/index.html and returns its path.</summary>
-    public static string Write(string directory, string title, IReadOnlyList<Exercise> exercises, IReadOnlyList<TestOutcome> outcomes, IReadOnlyList<ScenarioTimeline> timelines)
+    public static string Write(string directory, string title, IReadOnlyList<Exercise> exercises, IReadOnlyList<TestOutcome> outcomes, IReadOnlyList<ScenarioTimeline> timelines,
+        Func<Exercise, AfterPassing?>? afterPassing = null)
     {
         Directory.CreateDirectory(directory);
         var path = Path.Combine(directory, FileName);
-        File.WriteAllText(path, Render(title, exercises, outcomes, timelines));
+        File.WriteAllText(path, Render(title, exercises, outcomes, timelines, afterPassing));
         return path;
     }
 
-    public static string Render(string title, IReadOnlyList<Exercise> exercises, IReadOnlyList<TestOutcome> outcomes, IReadOnlyList<ScenarioTimeline> timelines)
+    /// <param name="afterPassing">What to show under an exercise whose checks all passed: its other approaches and its known mistakes.</param>
+    public static string Render(string title, IReadOnlyList<Exercise> exercises, IReadOnlyList<TestOutcome> outcomes, IReadOnlyList<ScenarioTimeline> timelines,
+        Func<Exercise, AfterPassing?>? afterPassing = null)
     {
         var byCheck = timelines.GroupBy(t => t.Check).ToDictionary(g => g.Key, g => g.ToList());
         var html = new StringBuilder();
@@ -45,6 +48,8 @@ public static class TimelineReport
             details { margin: 6px 0 6px 8px; } summary { cursor: pointer; }
             .passed { color: #1a7f37; } .failed { color: #cf222e; } .skipped { color: #9a6700; }
             .start { color: #0969da; margin-left: 8px; }
+            .side { display: flex; gap: 12px; margin-left: 16px; } .side > div { flex: 1; min-width: 0; } .side pre { margin-left: 0; }
+            .mistake { margin: 4px 0; } .mistake small { color: #555; }
             .verdict { color: #555; margin: 2px 0 2px 16px; font-style: italic; }
             pre { background: #f6f8fa; padding: 8px; margin-left: 16px; white-space: pre-wrap; max-height: 24em; overflow: auto; }
             svg { display: block; margin: 4px 0 12px 16px; }
@@ -95,6 +100,10 @@ public static class TimelineReport
                 }
                 html.Append("</details>\n");
             }
+            if (failed == 0 && checks.Any(c => c.Outcome == Outcome.Passed) && afterPassing?.Invoke(exercise) is { } after)
+            {
+                AppendAfterPassing(html, after);
+            }
         }
         if (drawn == 0)
         {
@@ -108,12 +117,43 @@ public static class TimelineReport
               document.body.dataset.timelines = document.querySelectorAll('svg.timeline').length;
               document.body.dataset.bars = bars.length;
               document.body.dataset.drawnBars = bars.filter(b => { const r = b.getBoundingClientRect(); return r.width > 0 && r.height > 0; }).length;
+              document.body.dataset.approaches = document.querySelectorAll('.approach').length;
+              document.body.dataset.mistakes = document.querySelectorAll('.mistake').length;
             });
             </script>
             </body></html>
 
             """);
         return html.ToString();
+    }
+
+    /// <summary>An exercise that passes: each other correct approach beside the code that passed, then the known wrong solutions by category.</summary>
+    private static void AppendAfterPassing(StringBuilder html, AfterPassing after)
+    {
+        html.Append($"<details class=\"approaches\"><summary>Other correct approaches ({after.Approaches.Count}): each passes every check</summary>\n");
+        foreach (var approach in after.Approaches)
+        {
+            html.Append($"<details class=\"approach\"><summary><b>{E(approach.Name)}</b>: {E(approach.Summary)}</summary>\n<div class=\"side\">");
+            html.Append($"<div><b>{E(after.YoursLabel)}</b>{string.Concat(after.Yours.Select(f => $"<p><code>{E(f.Path)}</code></p><pre>{E(f.Text)}</pre>"))}</div>");
+            html.Append($"<div><b>{E(approach.Name)}</b>{string.Concat(approach.Files.Select(f => $"<p><code>{E(f.Path)}</code></p><pre>{E(f.Text)}</pre>"))}</div>");
+            html.Append("</div></details>\n");
+        }
+        html.Append("</details>\n");
+        html.Append($"<details class=\"mistakes\"><summary>Known wrong solutions ({after.Mistakes.Count}): each one, and the check that catches it</summary>\n");
+        foreach (var group in after.Mistakes.GroupBy(m => m.Category))
+        {
+            html.Append($"<h4>{E(group.Key)}</h4>\n");
+            foreach (var mistake in group)
+            {
+                html.Append($"<div class=\"mistake\"><b>{E(mistake.Name)}</b>: {E(mistake.Summary)}<br><small>caught by: {E(string.Join(", ", mistake.CaughtBy))}</small>");
+                if (mistake.Rejection is { } rejection)
+                {
+                    html.Append($"<pre>{E(rejection.Check)}:\n{E(string.Join("\n", Mistakes.Gist(rejection.Message)))}</pre>");
+                }
+                html.Append("</div>\n");
+            }
+        }
+        html.Append("</details>\n");
     }
 
     /// <summary>One scenario as an SVG chart: a label column of lanes, bars scaled to the longest end, ticks along the top.</summary>
@@ -231,10 +271,33 @@ public static class TimelinePage
             return null;
         }
         return TimelineReport.Write(Directory(repository), $"ConcurrencyKata: the checks of {variant.Description}, as they ran",
-            repository.Exercises, outcomes, ScenarioTimeline.ReadAll(judge.TimelinesFile(variant)));
+            repository.Exercises, outcomes, ScenarioTimeline.ReadAll(judge.TimelinesFile(variant)), e => AfterPassing.For(repository, e, variant));
     }
 
     /// <summary>Whether the last run of <paramref name="variant"/> kept a timeline for <paramref name="check"/>.</summary>
     public static bool HasTimeline(IReadOnlyList<ScenarioTimeline> timelines, TestOutcome check)
         => timelines.Any(t => t.Check == check.Id);
+}
+
+/// <summary>A source file as the page shows it.</summary>
+public sealed record SourceFile(string Path, string Text);
+
+/// <summary>Another correct approach to an exercise: its name, its "// Approach:" line, its files.</summary>
+public sealed record ApproachView(string Name, string Summary, IReadOnlyList<SourceFile> Files);
+
+/// <summary>What the page shows under an exercise that passes: the code that passed, the other correct approaches, the known mistakes.</summary>
+public sealed record AfterPassing(string YoursLabel, IReadOnlyList<SourceFile> Yours, IReadOnlyList<ApproachView> Approaches, IReadOnlyList<Mistake> Mistakes)
+{
+    /// <summary>For the learner's run, their code beside each alternative; for the reference's run (ci's), the reference beside them.</summary>
+    public static AfterPassing For(KataRepository repository, Exercise exercise, Variant variant)
+    {
+        var learners = variant.Name == Variant.Exercises.Name;
+        var folder = learners ? exercise.Directory : exercise.SolutionDirectory;
+        IReadOnlyList<SourceFile> Files(string dir, IEnumerable<string> names)
+            => [.. names.Select(f => new SourceFile(repository.Relative(Path.Combine(dir, f)), File.ReadAllText(Path.Combine(dir, f))))];
+        var approaches = Runner.Approaches.Of(repository, exercise)
+            .Select(a => new ApproachView(a.Name, a.Summary, Files(Runner.Approaches.DirectoryOf(repository, a), a.Files.Where(f => f.EndsWith(".cs", StringComparison.Ordinal)))))
+            .ToList();
+        return new AfterPassing(learners ? "yours" : "the reference", Files(folder, KataRepository.SourceFilesUnder(folder)), approaches, Runner.Mistakes.Of(repository, exercise));
+    }
 }
