@@ -176,7 +176,6 @@ public sealed class BoundedGatherTests
             $"Expected the fetch's own exception: InvalidOperationException(\"k0 is unavailable\").\nObserved: {Explain.Exception(error)}.");
     }
 
-
     [Fact]
     public void Fetches_that_answer_at_the_same_instant_on_several_threads_lose_nothing()
     {

@@ -197,7 +197,6 @@ public sealed class FirstResponseTests
             "Look at: pass every fetch a token you cancel whenever you stop waiting, whatever the reason.");
     }
 
-
     [Fact]
     public void Null_arguments_are_rejected_with_ArgumentNullException()
     {
@@ -207,6 +206,22 @@ public sealed class FirstResponseTests
         scenario.CheckNullArgumentsRejected("FetchFirstAsync",
             ("fetcher", () => FirstResponse.FetchFirstAsync(null!, Mirrors(2), Long)),
             ("mirrors", () => FirstResponse.FetchFirstAsync(fetcher, null!, Long)));
+    }
+
+    [Fact]
+    public void An_empty_list_of_mirrors_is_rejected_with_ArgumentException()
+    {
+        using var scenario = new Scenario();
+        var fetcher = new ControlledFetcher(scenario);
+
+        var error = scenario.Catch(() => FirstResponse.FetchFirstAsync(fetcher, [], TimeSpan.FromSeconds(1)), Patience,
+            "Expected FetchFirstAsync with no mirrors to end at once.");
+
+        scenario.Check(error is ArgumentException, () =>
+            "Expected an ArgumentException (ArgumentOutOfRangeException is one) for an empty list of mirrors: with no mirror there is nothing to race, so it is the caller's mistake.\n" +
+            $"Observed: {Explain.Exception(error)}.\n" +
+            "Look at: check mirrors.Count before starting anything; waiting for the timeout or reporting \"every mirror failed\" hides the mistake.");
+        scenario.Check(fetcher.CallCount == 0, () => $"Expected no fetch for no mirrors.\nObserved: {fetcher.CallCount}.");
     }
 
     [Fact]

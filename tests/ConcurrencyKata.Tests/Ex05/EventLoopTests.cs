@@ -356,6 +356,32 @@ public sealed class EventLoopTests
     }
 
     [Fact]
+    public void A_null_main_is_rejected_with_ArgumentNullException()
+    {
+        using var scenario = new Scenario();
+        static Exception? Attempt(Action run)
+        {
+            try
+            {
+                run();
+                return null;
+            }
+            catch (Exception e)
+            {
+                return e;
+            }
+        }
+        // on a thread of its own: a loop that starts with nothing to run might wait for ever
+        var plain = scenario.CallOnOwnThread(() => Attempt(() => EventLoop.Run(null!)), Patience, "Expected EventLoop.Run(null) to end at once.");
+        var typed = scenario.CallOnOwnThread(() => Attempt(() => EventLoop.Run<int>(null!)), Patience, "Expected EventLoop.Run<int>(null) to end at once.");
+
+        scenario.Check(plain is ArgumentNullException { ParamName: "main" } && typed is ArgumentNullException { ParamName: "main" }, () =>
+            "Expected both overloads of Run to reject a null main with ArgumentNullException naming \"main\", before running anything.\n" +
+            $"Observed: Run(null) gave {Explain.Exception(plain)}; Run<int>(null) gave {Explain.Exception(typed)}.\n" +
+            "Look at: ArgumentNullException.ThrowIfNull(main) first, in each overload: an overload that wraps main in a lambda never sees the null itself.");
+    }
+
+    [Fact]
     public void Two_coroutines_that_yield_in_turn_interleave_step_by_step()
     {
         using var scenario = new Scenario();

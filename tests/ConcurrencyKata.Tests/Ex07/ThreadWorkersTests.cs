@@ -304,7 +304,6 @@ public sealed class ThreadWorkersTests(ITestOutputHelper output)
             "Take items with Interlocked.Increment, a ConcurrentQueue, or under a lock; and store results where no other worker writes.");
     }
 
-
     [Fact]
     public void Items_failing_at_the_same_instant_are_each_reported_once()
     {
@@ -362,6 +361,7 @@ public sealed class ThreadWorkersTests(ITestOutputHelper output)
             "Look at: the workers add their failures to one collection at the same time: a List<Exception> shared without a lock loses some. " +
             "Collect them under a lock, in a ConcurrentQueue, or each worker in its own list merged after the Joins.");
     }
+
     [SkippableFact]
     public void Cpu_bound_items_run_in_parallel_on_several_cores()
     {

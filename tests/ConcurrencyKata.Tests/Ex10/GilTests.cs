@@ -164,7 +164,6 @@ public sealed class GilTests(ITestOutputHelper output)
             InterpreterTrace.Render(run));
     }
 
-
     [PlatformLimit("macOS, Windows", "skipped: " + PlatformReasons.Wakeups)]
     [SkippableFact]
     public void A_waiting_thread_is_woken_for_its_turn_instead_of_polling()
@@ -190,6 +189,7 @@ public sealed class GilTests(ITestOutputHelper output)
             "and answers late. Wait without a timeout, and have Release or Tick wake the next thread (Monitor.Pulse/PulseAll, a semaphore per waiter).\n\n" +
             InterpreterTrace.Render(run));
     }
+
     [Fact]
     public void Every_program_gets_the_lock_back_within_a_few_switch_intervals()
     {

@@ -7,6 +7,7 @@ public static class FirstResponse
     {
         ArgumentNullException.ThrowIfNull(fetcher);
         ArgumentNullException.ThrowIfNull(mirrors);
+        ArgumentOutOfRangeException.ThrowIfZero(mirrors.Count);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var winner = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();

@@ -15,7 +15,9 @@ namespace ConcurrencyKata.Tests.Probes;
 /// <remarks>
 /// Cheap on purpose: no spans, no lock on the call path, so it does not serialise the very
 /// races it is looking for. Each call counts against its key; <see cref="KeysNotFetchedExactlyOnce"/>
-/// reports duplicates and omissions.
+/// reports duplicates and omissions. Where and when each key was fetched and its answer handed to
+/// the code are noted in plain arrays (a thread id and a timestamp each), so that a failure can
+/// say which threads were at work on which keys at that moment (<see cref="FetchesOf"/>, <see cref="AnswerOf"/>).
 /// </remarks>
 public sealed class SimultaneousFetcher : IFetcher, IDisposable
 {
@@ -33,6 +35,8 @@ public sealed class SimultaneousFetcher : IFetcher, IDisposable
     private List<(TaskCompletionSource<string> Answer, string Key)> _wave = [];
     private int _calls;
     private volatile bool _stopped;
+    private readonly long _start = System.Diagnostics.Stopwatch.GetTimestamp();
+    private readonly (int Thread, long At)[] _firstFetch, _secondFetch, _answered;
 
     /// <param name="scenario">The test's probes; its kill switch stops the releaser.</param>
     /// <param name="keys">Every key the code under test is expected to fetch, each once.</param>
@@ -51,6 +55,9 @@ public sealed class SimultaneousFetcher : IFetcher, IDisposable
         Keys = keys;
         _indexOf = keys.Select((k, i) => (k, i)).ToDictionary(p => p.k, p => p.i);
         _callsPerKey = new int[keys.Count];
+        _firstFetch = new (int, long)[keys.Count];
+        _secondFetch = new (int, long)[keys.Count];
+        _answered = new (int, long)[keys.Count];
         _waveSize = waveSize;
         _releaseThreads = releaseThreads;
         ArgumentOutOfRangeException.ThrowIfNegative(cachedBetweenWaits);
@@ -78,13 +85,22 @@ public sealed class SimultaneousFetcher : IFetcher, IDisposable
         {
             return Task.FromCanceled<string>(new CancellationToken(canceled: true));
         }
-        if (_indexOf.TryGetValue(key, out var index))
+        var known = _indexOf.TryGetValue(key, out var index);
+        if (known)
         {
-            Interlocked.Increment(ref _callsPerKey[index]);
+            var nth = Interlocked.Increment(ref _callsPerKey[index]);
+            if (nth <= 2)
+            {
+                (nth == 1 ? _firstFetch : _secondFetch)[index] = Now();
+            }
         }
         if (call % (_cachedBetweenWaits + 1) != 0)
         {
-            // a cached answer: already complete
+            // a cached answer: already complete, so the code goes on with it on this very thread
+            if (known)
+            {
+                _answered[index] = Now();
+            }
             return _failureFor(key) is { } failure ? Task.FromException<string>(failure) : Task.FromResult(FakeFetcher.ValueOf(key));
         }
         // no RunContinuationsAsynchronously: whoever answers runs the caller's continuation
@@ -109,6 +125,38 @@ public sealed class SimultaneousFetcher : IFetcher, IDisposable
             .Where(p => p.n != 1)
             .Select(p => p.n == 0 ? $"{p.k} never fetched" : $"{p.k} fetched {p.n} times")
             .ToList();
+
+    private (int Thread, long At) Now() => (Environment.CurrentManagedThreadId, System.Diagnostics.Stopwatch.GetTimestamp());
+
+    private string Moment((int Thread, long At) when)
+        => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"on T{when.Thread} at {(when.At - _start) * 1000.0 / System.Diagnostics.Stopwatch.Frequency:0.00} ms");
+
+    /// <summary>"on T5 at 3.21 ms and on T7 at 3.22 ms": where and when a key fetched more than once was fetched (its first two calls).</summary>
+    public string FetchesOf(string key)
+        => _indexOf.TryGetValue(key, out var i) && Volatile.Read(ref _callsPerKey[i]) > 1
+            ? $"{Moment(_firstFetch[i])} and {Moment(_secondFetch[i])}"
+            : "";
+
+    /// <summary>
+    /// Where and when the answer for the key at <paramref name="index"/> was handed to the code (its
+    /// continuation ran there, then), and the answer handed over on another thread closest to that
+    /// moment: the two continuations most likely to have written the same place at once.
+    /// </summary>
+    public string AnswerOf(int index)
+    {
+        var mine = _answered[index];
+        if (mine.At == 0)
+        {
+            return $"{Keys[index]} was never answered";
+        }
+        var nearest = Enumerable.Range(0, Keys.Count)
+            .Where(i => _answered[i].At != 0 && _answered[i].Thread != mine.Thread)
+            .OrderBy(i => Math.Abs(_answered[i].At - mine.At))
+            .Select(i => (int?)i)
+            .FirstOrDefault();
+        return $"{Keys[index]}'s answer reached the code {Moment(mine)}" +
+               (nearest is { } other ? $", while {Keys[other]}'s reached it {Moment(_answered[other])}" : "");
+    }
 
     private void ReleaseWaves()
     {
@@ -156,6 +204,10 @@ public sealed class SimultaneousFetcher : IFetcher, IDisposable
                 }
                 else
                 {
+                    if (_indexOf.TryGetValue(key, out var index))
+                    {
+                        _answered[index] = Now(); // the code under test resumes on this thread, now
+                    }
                     answer.TrySetResult(FakeFetcher.ValueOf(key));
                 }
             }

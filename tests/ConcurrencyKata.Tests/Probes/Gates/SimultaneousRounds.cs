@@ -83,19 +83,27 @@ public static class SimultaneousRounds
         var problems = new List<string>();
         if (fetcher.KeysNotFetchedExactlyOnce() is { Count: > 0 } wrongCalls)
         {
-            problems.Add($"{wrongCalls.Count} key(s) not fetched exactly once ({string.Join(", ", wrongCalls.Take(4))}{(wrongCalls.Count > 4 ? ", ..." : "")})");
+            // name the threads: the first key fetched twice, where and when
+            var twiceKey = fetcher.Keys.FirstOrDefault(k => fetcher.FetchesOf(k).Length > 0);
+            var twice = twiceKey is null ? "" : $": {twiceKey} was fetched {fetcher.FetchesOf(twiceKey)}, two continuations taking the same key at once";
+            problems.Add($"{wrongCalls.Count} key(s) not fetched exactly once ({string.Join(", ", wrongCalls.Take(4))}{(wrongCalls.Count > 4 ? ", ..." : "")}){twice}");
         }
         var keys = fetcher.Keys;
         if (values is null || values.Count != keys.Count)
         {
-            problems.Add($"{values?.Count ?? 0} values for {keys.Count} keys");
+            // name one value that went missing, and the threads at work when its answer came
+            var present = (values ?? []).ToHashSet();
+            var lost = Enumerable.Range(0, keys.Count).FirstOrDefault(i => !present.Contains(FakeFetcher.ValueOf(keys[i])), -1);
+            problems.Add($"{values?.Count ?? 0} values for {keys.Count} keys" +
+                         (lost >= 0 && values is not null ? $"; {keys[lost]}'s value is missing: {fetcher.AnswerOf(lost)}, two continuations on different threads at the same moment, and one write lost" : ""));
         }
         else
         {
             var misplaced = Enumerable.Range(0, keys.Count).Where(i => values[i] != FakeFetcher.ValueOf(keys[i])).ToList();
             if (misplaced.Count > 0)
             {
-                problems.Add($"{misplaced.Count} value(s) missing or out of place (at index {string.Join(", ", misplaced.Take(4).Select(i => $"{i}: \"{values[i] ?? "null"}\""))}{(misplaced.Count > 4 ? ", ..." : "")})");
+                problems.Add($"{misplaced.Count} value(s) missing or out of place (at index {string.Join(", ", misplaced.Take(4).Select(i => $"{i}: \"{values[i] ?? "null"}\""))}{(misplaced.Count > 4 ? ", ..." : "")}): " +
+                             $"{fetcher.AnswerOf(misplaced[0])}; two continuations on different threads at the same moment, and a write lost or misplaced");
             }
         }
         return problems.Count == 0 ? null : string.Join("; ", problems) + ".";

@@ -52,6 +52,28 @@ public static class NativeThread
         }
     }
 
+    /// <summary>
+    /// The time thread <paramref name="id"/> of this process has been ready to run: on a core, or
+    /// waiting in a run queue for one (the first two fields of its schedstat). A thread that spins,
+    /// even one that yields between looks, is ready all the time whether or not a core is free for
+    /// it, so on a loaded machine this tells it from a blocked thread where its CPU time alone may not.
+    /// Null when it cannot be read (or the thread has ended).
+    /// </summary>
+    public static TimeSpan? RunnableTime(int id)
+    {
+        try
+        {
+            var fields = File.ReadAllText($"/proc/self/task/{id}/schedstat").Split(' ');
+            return fields.Length > 1 && long.TryParse(fields[0], out var running) && long.TryParse(fields[1], out var waiting)
+                ? TimeSpan.FromTicks((running + waiting) / 100)
+                : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>How often thread <paramref name="id"/> of this process has blocked and been woken again, or null when it cannot be read (or the thread has ended).</summary>
     public static long? Wakeups(int id) => WakeupsIn($"/proc/self/task/{id}/status");
 
