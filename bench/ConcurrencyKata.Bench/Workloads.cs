@@ -9,12 +9,13 @@ public sealed record Strategy(string Name, bool TakesWorkers, Action<int> Run);
 public sealed record Workload(string Name, string Description, IReadOnlyList<Strategy> Strategies, Func<int?, double> Limit);
 
 /// <summary>
-/// The three workloads of the comparison, each run by the reference solutions' own code: waiting
-/// (simulated I/O), computing (calibrated CPU work) and both (fetch, then digest, as in exercise 13),
-/// with .NET's Parallel as the library baseline. Worker processes come from one long-lived pool per
-/// worker count, started before anything is timed.
+/// The three workloads of the comparison, each run by the reference solutions' own code (and, with
+/// <c>--mine</c>, by the learner's, a row beneath each): waiting (simulated I/O), computing
+/// (calibrated CPU work) and both (fetch, then digest, as in exercise 13), with .NET's Parallel as
+/// the library baseline. Worker processes come from one long-lived pool per solution and worker
+/// count, started before anything is timed.
 /// </summary>
-public sealed class Workloads(BenchSettings settings, Func<int, ProcessPool> pools)
+public sealed class Workloads(BenchSettings settings, IReadOnlyList<ISolutions> solutions, Func<ISolutions, int, IJobPool> pools)
 {
     private static readonly int Cores = Environment.ProcessorCount;
 
@@ -38,10 +39,10 @@ public sealed class Workloads(BenchSettings settings, Func<int, ProcessPool> poo
                     await fetcher.FetchAsync(key, default).ConfigureAwait(false);
                 }
             })),
-            new("async gather (01)", false, _ => Wait(() => AsyncGather.FetchAllAsync(fetcher, keys))),
-            new("dedicated threads (07)", true, w => ThreadWorkers.Run(keys, k => { Thread.Sleep(wait); return k; }, w)),
-            new("threads under the GIL (10)", true, w => Interpret(w, i => new Block(wait), n)),
-            new("process pool (12)", true, w => Wait(() => pools(w).MapAsync([.. Enumerable.Range(0, n).Select(i => new Job(i, JobKind.Sleep, (long)wait.TotalMilliseconds))]))),
+            .. Each("01", "async gather", false, code => _ => Wait(() => code.GatherAsync(fetcher, keys))),
+            .. Each("07", "dedicated threads", true, code => w => code.RunOnThreads(keys, k => { Thread.Sleep(wait); return k; }, w)),
+            .. Each("10", "threads under the GIL", true, code => w => Interpret(code, w, i => new Block(wait), n)),
+            .. Each("12", "process pool", true, code => w => Wait(() => pools(code, w).MapAsync([.. Enumerable.Range(0, n).Select(i => new Job(i, JobKind.Sleep, (long)wait.TotalMilliseconds))]))),
             new("Parallel.ForEachAsync", true, w => Wait(() => Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = w },
                 async (k, ct) => await fetcher.FetchAsync(k, ct).ConfigureAwait(false)))),
         ],
@@ -61,11 +62,11 @@ public sealed class Workloads(BenchSettings settings, Func<int, ProcessPool> poo
         return new Workload("CPU-bound", $"{n} digests of about {digest * 1000:0} ms each (DocumentChecksum)",
         [
             new(Sequential, false, _ => documents.ForEach(d => DocumentChecksum.Compute(d))),
-            new("async gather (01)", false, _ => Wait(() => AsyncGather.FetchAllAsync(computingFetcher, documents))),
-            new("dedicated threads (07)", true, w => ThreadWorkers.Run(documents, DocumentChecksum.Compute, w)),
+            .. Each("01", "async gather", false, code => _ => Wait(() => code.GatherAsync(computingFetcher, documents))),
+            .. Each("07", "dedicated threads", true, code => w => code.RunOnThreads(documents, DocumentChecksum.Compute, w)),
             // the interpreter computes in calibrated units of 1 ms: as many as one digest takes here
-            new("threads under the GIL (10)", true, w => Interpret(w, _ => new Compute((int)Math.Round(digest * 1000)), n)),
-            new("process pool (12)", true, w => Wait(() => pools(w).MapAsync([.. documents.Select((d, i) => new Job(i, JobKind.Checksum, 0, d))]))),
+            .. Each("10", "threads under the GIL", true, code => w => Interpret(code, w, _ => new Compute((int)Math.Round(digest * 1000)), n)),
+            .. Each("12", "process pool", true, code => w => Wait(() => pools(code, w).MapAsync([.. documents.Select((d, i) => new Job(i, JobKind.Checksum, 0, d))]))),
             new("Parallel.For", true, w => Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = w }, i => DocumentChecksum.Compute(documents[i]))),
         ],
         workers => Math.Min(workers ?? Cores, Cores));
@@ -88,13 +89,20 @@ public sealed class Workloads(BenchSettings settings, Func<int, ProcessPool> poo
                     DocumentChecksum.Compute(await fetcher.FetchAsync(key, default).ConfigureAwait(false));
                 }
             })),
-            new("async + threads (13)", true, w => Wait(() => DocumentIndexer.IndexAsync(fetcher, keys, w))),
-            new("dedicated threads (07)", true, w => ThreadWorkers.Run(keys, k => { Thread.Sleep(settings.Fetch); return DocumentChecksum.Compute(DelayFetcher.ValueOf(k)); }, w)),
+            .. Each("13", "async + threads", true, code => w => Wait(() => code.IndexAsync(fetcher, keys, w))),
+            .. Each("07", "dedicated threads", true, code => w => code.RunOnThreads(keys, k => { Thread.Sleep(settings.Fetch); return DocumentChecksum.Compute(DelayFetcher.ValueOf(k)); }, w)),
             new("Parallel.ForEachAsync", true, w => Wait(() => Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = w },
                 async (k, ct) => DocumentChecksum.Compute(await fetcher.FetchAsync(k, ct).ConfigureAwait(false))))),
         ],
         workers => sequential / (settings.Fetch.TotalSeconds + n * digest / Math.Min(workers ?? Cores, Cores)));
     }
+
+    /// <summary>
+    /// The strategy "name (exercise)" run by each solution that has the exercise: the reference's
+    /// row, then the learner's beneath it ("name (exercise), yours").
+    /// </summary>
+    private IEnumerable<Strategy> Each(string exercise, string name, bool takesWorkers, Func<ISolutions, Action<int>> run)
+        => solutions.Where(code => code.Has(exercise)).Select(code => new Strategy($"{name} ({exercise}){code.Suffix}", takesWorkers, run(code)));
 
     /// <summary>The wall time of one digest here (median of three), for the mixed workload's limit.</summary>
     private static double MeasureDigest()
@@ -102,15 +110,15 @@ public sealed class Workloads(BenchSettings settings, Func<int, ProcessPool> poo
 
     /// <summary>
     /// The threads-under-a-GIL strategy: <paramref name="workers"/> interpreted programs, one thread
-    /// each, sharing <paramref name="total"/> instructions round-robin, under exercise 10's lock.
+    /// each, sharing <paramref name="total"/> instructions round-robin, under <paramref name="code"/>'s lock (exercise 10).
     /// </summary>
-    private static void Interpret(int workers, Func<int, Instruction> instruction, int total)
+    private static void Interpret(ISolutions code, int workers, Func<int, Instruction> instruction, int total)
     {
         var programs = Enumerable.Range(0, workers)
             .Select(p => new InterpretedProgram($"program {p}", [.. Enumerable.Range(0, total).Where(i => i % workers == p).Select(instruction)]))
             .Where(p => p.Instructions.Count > 0)
             .ToList();
-        var run = Interpreter.Run(programs, new GlobalInterpreterLock(TimeSpan.FromMilliseconds(5)), new InterpreterOptions { Timeout = TimeSpan.FromSeconds(60) });
+        var run = Interpreter.Run(programs, code.NewInterpreterLock(TimeSpan.FromMilliseconds(5)), new InterpreterOptions { Timeout = TimeSpan.FromSeconds(60) });
         run.ThrowIfFailed();
     }
 

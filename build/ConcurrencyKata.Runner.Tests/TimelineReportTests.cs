@@ -183,6 +183,11 @@ public sealed class BenchOutputTests
 
             File.WriteAllText(Path.Combine(dir, "results.json"), Json(0));
             Bench.CheckOutput(dir).Should().ContainSingle().Which.Should().Contain("CPU-bound");
+
+            // --mine: a row of the learner's for each exercise asked for, named "... (NN), yours"
+            File.WriteAllText(Path.Combine(dir, "results.json"), Json(0.1).Replace("\"strategy\":\"b\"", "\"strategy\":\"dedicated threads (07), yours\""));
+            Bench.CheckOutput(dir, ["07"]).Should().BeEmpty();
+            Bench.CheckOutput(dir, ["07", "12"]).Should().ContainSingle().Which.Should().Be("results.json has no row of yours for exercise 12 (a strategy named \"... (12), yours\")");
         }
         finally
         {

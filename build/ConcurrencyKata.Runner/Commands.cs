@@ -11,6 +11,26 @@ public sealed record CommandContext(KataRepository Repository, IAnsiConsole Cons
     /// <summary>The exercise named by --exercise; a command that needs one says how to give it.</summary>
     public Exercise RequiredFocus(string command) => Focus ?? throw new KataException(
         $"Which exercise? For example: {Terminal.Command} {command} --exercise={Repository.Exercises.FirstOrDefault()?.Number ?? "01"}");
+
+    /// <summary>
+    /// The gate of what a learner sees once an exercise passes (compare, mistakes): true when it
+    /// passes now or --force is given; otherwise says that <paramref name="closed"/>, and how to go on.
+    /// </summary>
+    public bool PassesOrForced(Exercise exercise, string closed)
+    {
+        if (Options.Flag("force"))
+        {
+            return true;
+        }
+        Console.MarkupLine($"[grey]Checking that {Markup.Escape(exercise.Id)} passes first...[/]");
+        if (Grader.Passes(Repository, exercise))
+        {
+            return true;
+        }
+        Console.MarkupLine($"[yellow]{Markup.Escape(exercise.Id)} does not pass yet[/], so {Markup.Escape(closed)}");
+        Console.MarkupLine($"Run {Markup.Escape(Terminal.Command)} test --exercise={exercise.Number} to see what is left, or add --force to look anyway.");
+        return false;
+    }
 }
 
 /// <summary>
@@ -159,15 +179,9 @@ public sealed class CompareCommand : KataCommand
         var exercise = context.RequiredFocus(Name);
         // a misspelt approach is said before anything is built
         var approach = context.Options.Get("approach") is { } name ? Approaches.Find(repository, exercise, name) : null;
-        if (!context.Options.Flag("force"))
+        if (!context.PassesOrForced(exercise, "the reference stays hidden: it teaches more once you have tried."))
         {
-            console.MarkupLine($"[grey]Checking that {Markup.Escape(exercise.Id)} passes first...[/]");
-            if (!Grader.Passes(repository, exercise))
-            {
-                console.MarkupLine($"[yellow]{Markup.Escape(exercise.Id)} does not pass yet[/], so the reference stays hidden: it teaches more once you have tried.");
-                console.MarkupLine($"Run {Markup.Escape(Terminal.Command)} test --exercise={exercise.Number} to see what is left, or add --force to look anyway.");
-                return 1;
-            }
+            return 1;
         }
         Compare.Show(console, repository, exercise, approach);
         Approaches.List(console, repository, exercise, approach);
@@ -187,15 +201,9 @@ public sealed class MistakesCommand : KataCommand
     {
         var (repository, console) = (context.Repository, context.Console);
         var exercise = context.RequiredFocus(Name);
-        if (!context.Options.Flag("force"))
+        if (!context.PassesOrForced(exercise, "its catalogue of wrong solutions stays closed: you may be about to write one of them, and the check will tell you."))
         {
-            console.MarkupLine($"[grey]Checking that {Markup.Escape(exercise.Id)} passes first...[/]");
-            if (!Grader.Passes(repository, exercise))
-            {
-                console.MarkupLine($"[yellow]{Markup.Escape(exercise.Id)} does not pass yet[/], so its catalogue of wrong solutions stays closed: you may be about to write one of them, and the check will tell you.");
-                console.MarkupLine($"Run {Markup.Escape(Terminal.Command)} test --exercise={exercise.Number} to see what is left, or add --force to look anyway.");
-                return 1;
-            }
+            return 1;
         }
         Mistakes.Show(console, repository, exercise);
         return 0;

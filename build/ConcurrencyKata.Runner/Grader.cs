@@ -81,22 +81,33 @@ public sealed class Grader(KataRepository repository, IAnsiConsole console, Verd
         return 1;
     }
 
-    /// <summary>Whether the exercise passes now (used by compare); prints nothing. A current verdict answers without running the checks.</summary>
-    public static bool Passes(KataRepository repository, Exercise exercise)
+    /// <summary>Whether the exercise passes now (the gate of compare and mistakes); prints nothing. A current verdict answers without running the checks.</summary>
+    public static bool Passes(KataRepository repository, Exercise exercise) => Passing(repository, [exercise]).Count == 1;
+
+    /// <summary>
+    /// Which of <paramref name="exercises"/> pass now (bench --mine); prints nothing. Current
+    /// verdicts answer without running checks, untouched stubs do not pass, and the others are
+    /// judged in one run; the verdicts reached are kept.
+    /// </summary>
+    public static IReadOnlyList<Exercise> Passing(KataRepository repository, IReadOnlyList<Exercise> exercises)
     {
-        var plan = Plan(repository, [exercise], judgeEverything: false);
-        if (plan.Judged.Count == 0)
+        var plan = Plan(repository, exercises, judgeEverything: false);
+        var run = new TestRun([], []);
+        if (plan.Judged.Count > 0)
         {
-            return plan.Grade(exercise, new TestRun([], [])).IsDone;
+            var judge = new Judge(repository);
+            if (!judge.Build(Variant.Exercises).Succeeded)
+            {
+                return [];
+            }
+            run = judge.Test(Variant.Exercises, plan.Judged);
         }
-        var judge = new Judge(repository);
-        if (!judge.Build(Variant.Exercises).Succeeded)
+        var grades = exercises.Select(e => plan.Grade(e, run)).ToList();
+        if (plan.Judged.Count > 0)
         {
-            return false;
+            plan.Keep(grades, new TestRun([], []));
         }
-        var grade = plan.Grade(exercise, judge.Test(Variant.Exercises, [exercise]));
-        plan.Keep([grade], new TestRun([], []));
-        return grade.IsDone;
+        return [.. grades.Where(g => g.IsDone).Select(g => g.Exercise)];
     }
 
     private static GradingPlan Plan(KataRepository repository, IReadOnlyList<Exercise> scope, bool judgeEverything, Verdicts? verdicts = null)
