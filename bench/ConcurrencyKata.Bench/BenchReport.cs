@@ -119,14 +119,22 @@ public static class BenchReport
         {
             yield break;
         }
+        var lines = new Dictionary<string, ScottPlot.Plottables.Scatter>();
         foreach (var strategy in cells.Select(c => c.Strategy).Distinct())
         {
             var own = cells.Where(c => c.Strategy == strategy).ToList();
             double[] xs = own.All(c => c.Workers is null) ? [.. workers.Select(w => (double)w)] : [.. own.Select(c => (double)c.Workers!.Value)];
             double[] ys = own.All(c => c.Workers is null) ? [.. workers.Select(_ => own[0].Speedup)] : [.. own.Select(c => c.Speedup)];
-            var line = plot.Add.Scatter(xs, ys);
+            var line = lines[strategy] = plot.Add.Scatter(xs, ys);
             line.LegendText = strategy;
             line.MarkerSize = 6;
+            // a learner's row (bench --mine) in its reference's colour, dotted, so the two read as a pair
+            if (strategy.EndsWith(Yours, StringComparison.Ordinal) && lines.TryGetValue(strategy[..^Yours.Length], out var reference))
+            {
+                line.Color = reference.Color;
+                line.LinePattern = ScottPlot.LinePattern.Dotted;
+                line.MarkerShape = ScottPlot.MarkerShape.OpenCircle;
+            }
         }
         var limit = plot.Add.Scatter(workers.Select(w => (double)w).ToArray(), workers.Select(w => cells.First(c => c.Workers == w).Limit).ToArray());
         limit.LegendText = "limit";
@@ -147,6 +155,9 @@ public static class BenchReport
         yield return png;
         yield return svg;
     }
+
+    /// <summary>How a learner's row is named: the reference's name, then this (<see cref="ISolutions.Suffix"/>).</summary>
+    private const string Yours = ", yours";
 
     public static string FileName(string workload) => new([.. workload.ToLowerInvariant().Select(c => char.IsLetterOrDigit(c) ? c : '-')]);
 

@@ -11,7 +11,7 @@ namespace ConcurrencyKata.Bench;
 /// </summary>
 public sealed class YourSolutions(IReadOnlySet<string> passing) : ISolutions
 {
-    public string Suffix => ", yours";
+    public string Suffix => ", yours"; // the charts pair each such row with its reference's (BenchReport)
 
     public bool Has(string exercise) => passing.Contains(exercise);
 
