@@ -49,11 +49,14 @@ public sealed partial class Judge
     {
         // the quickest checks first, as the reference run timed them: the first failure comes sooner
         var reference = ResultsFile(Variant.Solutions);
+        File.Delete(TimelinesFile(variant)); // the host appends: only this run's
         return TestInOwnHost(variant, ControlRunTimeout, Request(variant, [exercise]) with
         {
             StopAtFirstFailure = true,
             OrderBy = variant != Variant.Solutions && File.Exists(reference) ? reference : null,
             First = first ?? [],
+            // the rejecting check's timeline, for the learner's catalogue of mistakes (Mistakes, the report)
+            Timelines = TimelinesFile(variant),
         });
     }
 

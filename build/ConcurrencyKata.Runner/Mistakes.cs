@@ -5,8 +5,11 @@ using Spectre.Console;
 namespace ConcurrencyKata.Runner;
 
 /// <summary>One known wrong solution as a learner reads it: its category, what is wrong, the check meant to catch it, and what the check said when it last did.</summary>
-/// <param name="Rejection">The check that rejected it in its last run through the judge and the first lines of its message; null when it was never run here.</param>
-public sealed record Mistake(string Category, string Name, string Summary, IReadOnlyList<string> CaughtBy, (string Check, string Message)? Rejection);
+/// <param name="Rejection">How its last run through the judge rejected it; null when it was never run here.</param>
+public sealed record Mistake(string Category, string Name, string Summary, IReadOnlyList<string> CaughtBy, Rejection? Rejection);
+
+/// <summary>The check that rejected a known wrong solution in its last run through the judge, its message, and the timeline of what ran when (null when the check drew none).</summary>
+public sealed record Rejection(string Check, string Message, ScenarioTimeline? Timeline);
 
 /// <summary>
 /// An exercise's catalogue of known wrong solutions, for a learner whose code passes: each negative
@@ -56,11 +59,15 @@ public static partial class Mistakes
             .OrderBy(m => order.IndexOf(m.Category) is var i && i >= 0 ? i : int.MaxValue)];
     }
 
-    /// <summary>The first failure a control's last run through the judge recorded: the check and its message; null when it was never run here.</summary>
-    public static (string Check, string Message)? LastRejection(KataRepository repository, Control control)
+    /// <summary>The first failure a control's last run through the judge recorded: the check, its message and its timeline; null when it was never run here.</summary>
+    public static Rejection? LastRejection(KataRepository repository, Control control)
     {
-        var failed = CheckEvent.ReadAll(repository.ResultsFile(Variant.Of(control).Name)).FirstOrDefault(e => e.Event == CheckEventKind.Failed && e.Check is not null);
-        return failed is null ? null : (TestOutcome.Humanize(failed.Check!.Method), (failed.Message ?? "").Trim());
+        var variant = Variant.Of(control).Name;
+        var failed = CheckEvent.ReadAll(repository.ResultsFile(variant)).FirstOrDefault(e => e.Event == CheckEventKind.Failed && e.Check is not null);
+        return failed is null
+            ? null
+            : new Rejection(TestOutcome.Humanize(failed.Check!.Method), (failed.Message ?? "").Trim(),
+                ScenarioTimeline.ReadAll(repository.TimelinesFile(variant)).LastOrDefault(t => t.Check == failed.Check));
     }
 
     /// <summary>A rejection's message as far as its expected and observed lines (the timeline and the advice left out).</summary>
@@ -102,8 +109,51 @@ public static partial class Mistakes
                            "(a whole file, or a .patch against the reference).[/]");
         if (mistakes.Count(m => m.Rejection is null) is var unrun and > 0)
         {
-            console.MarkupLine($"[grey]{unrun} of them were never run through the judge here: {Markup.Escape(Terminal.Command)} ci --exercise={exercise.Number} runs them all (a few minutes) and records what each check says.[/]");
+            console.MarkupLine($"[grey]{unrun} of them were never run through the judge here: {Markup.Escape(Terminal.Command)} mistakes --exercise={exercise.Number} --run runs each one " +
+                               "(about 5 s each) and records what its check says.[/]");
         }
+        if (mistakes.Any(m => m.Rejection?.Timeline is not null))
+        {
+            console.MarkupLine($"[grey]What ran when in each, drawn: {Markup.Escape(Terminal.Command)} report, then artifacts/report/index.html, under {Markup.Escape(exercise.Id)} (it shows them once {Markup.Escape(exercise.Number)} passes).[/]");
+        }
+    }
+
+    /// <summary>
+    /// Runs each known wrong solution of <paramref name="exercise"/> through the judge, as ci does
+    /// (the reference with the control swapped in, its checks until one rejects it), so that its
+    /// check's message and timeline are recorded for <see cref="Show"/> and the report. Returns
+    /// how many the judge did not reject (0 when all were).
+    /// </summary>
+    public static int Run(IAnsiConsole console, KataRepository repository, Exercise exercise)
+    {
+        var judge = new Judge(repository);
+        console.MarkupLine("[grey]Building the judge against the reference solutions (the wrong solutions are swapped into it)...[/]");
+        var reference = judge.Build(Variant.Solutions);
+        if (!reference.Succeeded)
+        {
+            throw new KataException("The reference solutions did not build: " + string.Join("; ", reference.Errors.Take(3)));
+        }
+        var missed = 0;
+        foreach (var control in repository.Controls(ControlKind.Negative).Where(c => c.Exercise.Id == exercise.Id))
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var variant = Variant.Of(control);
+            var build = judge.Build(variant);
+            if (!build.Succeeded)
+            {
+                console.MarkupLine($"  [red]{Markup.Escape(control.Name)}[/]: does not compile: {Markup.Escape(string.Join("; ", build.Errors.Take(2)))}");
+                missed++;
+                continue;
+            }
+            var run = judge.TestUntilRejected(variant, exercise, control.CaughtBy);
+            var rejectedBy = run.For(exercise).Where(o => o.Outcome == Outcome.Failed).Select(o => o.Check).ToList();
+            var hung = run.WasAborted && rejectedBy.Count == 0;
+            missed += rejectedBy.Count > 0 || hung ? 0 : 1;
+            console.MarkupLine($"  {Markup.Escape(control.Name)}: " + (rejectedBy.Count > 0 ? $"rejected by {Markup.Escape(string.Join("; ", rejectedBy))}"
+                : hung ? "hung, and the judge stopped it" : "[red]not rejected this time[/]") + $" [grey]({clock.Elapsed.TotalSeconds:0.0} s)[/]");
+        }
+        console.WriteLine();
+        return missed;
     }
 
     [GeneratedRegex("`([a-z0-9][a-z0-9-]*)`")]

@@ -149,6 +149,10 @@ public static class TimelineReport
                 if (mistake.Rejection is { } rejection)
                 {
                     html.Append($"<pre>{E(rejection.Check)}:\n{E(string.Join("\n", Mistakes.Gist(rejection.Message)))}</pre>");
+                    if (rejection.Timeline is { } timeline)
+                    {
+                        html.Append($"<div class=\"mistake-timeline\">{Svg(timeline, Outcome.Failed)}</div>");
+                    }
                 }
                 html.Append("</div>\n");
             }

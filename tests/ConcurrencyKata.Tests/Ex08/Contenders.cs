@@ -15,9 +15,10 @@ public sealed class Contenders
     private readonly long[] _progress;
     private readonly Exception?[] _errors;
     private readonly string[] _names;
+    private readonly int?[] _kernelIds;
 
-    private Contenders(IReadOnlyList<Thread> threads, long[] progress, Exception?[] errors, string[] names)
-        => (_threads, _progress, _errors, _names) = (threads, progress, errors, names);
+    private Contenders(IReadOnlyList<Thread> threads, long[] progress, Exception?[] errors, string[] names, int?[] kernelIds)
+        => (_threads, _progress, _errors, _names, _kernelIds) = (threads, progress, errors, names, kernelIds);
 
     /// <summary>
     /// Starts one thread per entry of <paramref name="names"/>; thread i calls
@@ -28,10 +29,12 @@ public sealed class Contenders
     {
         var progress = new long[names.Count];
         var errors = new Exception?[names.Count];
+        var kernelIds = new int?[names.Count];
         var ticks = (long)(duration.TotalSeconds * Stopwatch.Frequency);
         var threads = SimultaneousStart.Run(names.Count, i =>
         {
             using var span = scenario.Spans.Begin(names[i], busy: true);
+            kernelIds[i] = NativeThread.CurrentId();
             var until = Stopwatch.GetTimestamp() + ticks;
             try
             {
@@ -49,7 +52,7 @@ public sealed class Contenders
                 errors[i] = e;
             }
         }, "kata contender");
-        return new Contenders(threads, progress, errors, [.. names]);
+        return new Contenders(threads, progress, errors, [.. names], kernelIds);
     }
 
     /// <summary>How many steps thread <paramref name="i"/> has completed (in multiples of 16).</summary>
@@ -74,12 +77,37 @@ public sealed class Contenders
             return null;
         }
         var before = Enumerable.Range(0, _threads.Count).Select(Progress).ToArray();
-        Thread.Sleep(500);
+        var readyBefore = _kernelIds.Select(id => id is { } k ? NativeThread.RunnableTime(k) : null).ToArray();
+        Thread.Sleep(Watch);
         var stuck = Enumerable.Range(0, _threads.Count)
             .Where(i => _threads[i].IsAlive)
             .Select(i => $"{_names[i]}: {Progress(i):N0} steps done, " +
-                         (Progress(i) == before[i] ? "no progress at all in the last 500 ms" : $"{Progress(i) - before[i]:N0} more in the last 500 ms"));
+                         (Progress(i) == before[i] ? $"no progress at all in the last {Watch.TotalMilliseconds:0} ms" : $"{Progress(i) - before[i]:N0} more in the last {Watch.TotalMilliseconds:0} ms") +
+                         State(readyBefore[i], _kernelIds[i] is { } k ? NativeThread.RunnableTime(k) : null));
         return string.Join("; ", stuck);
+    }
+
+    /// <summary>How long <see cref="Join"/> watches the threads still running, once their time is up.</summary>
+    private static readonly TimeSpan Watch = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// What a thread that is still running did while it was watched, from the time the kernel had it
+    /// ready to run (on a core or queued for one): almost none is a thread asleep, blocked on
+    /// something (a lock held by another thread, most likely); almost all is a thread spinning or
+    /// looping. Empty off Linux, where the probes cannot read it.
+    /// </summary>
+    internal static string State(TimeSpan? readyBefore, TimeSpan? readyAfter)
+    {
+        if (readyBefore is not { } from || readyAfter is not { } to)
+        {
+            return "";
+        }
+        var ready = to - from;
+        return ready < Watch * 0.1
+            ? $", asleep: blocked for the whole {Watch.TotalMilliseconds:0} ms ({ready.TotalMilliseconds:0} ms ready to run), waiting for something that never came"
+            : ready > Watch * 0.8
+                ? $", never asleep: ready to run for {ready.TotalMilliseconds:0} of those {Watch.TotalMilliseconds:0} ms (spinning or looping)"
+                : $", ready to run for {ready.TotalMilliseconds:0} of those {Watch.TotalMilliseconds:0} ms";
     }
 
     /// <summary>The first exception a thread stopped at, with the thread's name.</summary>

@@ -158,6 +158,7 @@ public sealed class RaceConditionTests
             throw scenario.Fail(
                 $"Expected two threads doing Transfer(A, B) and Transfer(B, A) over and over, started together, to stop after {Hammer.TotalMilliseconds:0} ms.\n" +
                 $"Observed: deadlock suspected: still running {Grace.TotalSeconds:0} s later ({stuck}). The test abandoned them.\n" +
+                (stuck.Split(", asleep:").Length > 2 ? "Both threads are asleep and neither makes progress: each waits for something the other holds, here a lock each.\n" : "") +
                 $"Look at: the order Transfer takes its locks. {LockOrdering}");
         }
         ThrowFirstError(run);
