@@ -49,7 +49,10 @@ public sealed partial class Judge
     {
         // the quickest checks first, as the reference run timed them: the first failure comes sooner
         var reference = ResultsFile(Variant.Solutions);
-        File.Delete(TimelinesFile(variant)); // the host appends: only this run's
+        if (File.Exists(TimelinesFile(variant)))
+        {
+            File.Delete(TimelinesFile(variant)); // the host appends: only this run's
+        }
         return TestInOwnHost(variant, ControlRunTimeout, Request(variant, [exercise]) with
         {
             StopAtFirstFailure = true,
