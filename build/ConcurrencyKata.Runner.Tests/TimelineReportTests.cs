@@ -56,7 +56,10 @@ public sealed class TimelineReportTests
     {
         var after = new AfterPassing("yours", [new SourceFile("exercises/01/Code.cs", "class Mine {}")],
             [new ApproachView("linq-when-all", "one expression", [new SourceFile("tests/AlternativeSolutions/01/linq-when-all/Code.cs", "class <Theirs> {}")])],
-            [new Mistake("overlap", "sequential-await", "awaits each fetch in turn", ["every fetch is started before any is awaited"], ("every fetch is started before any is awaited", "Expected all 8.\nObserved: 1 of 8.\nLook at: x"))]);
+            [new Mistake("overlap", "sequential-await", "awaits each fetch in turn", ["every fetch is started before any is awaited"],
+                new Rejection("every fetch is started before any is awaited", "Expected all 8.\nObserved: 1 of 8.\nLook at: x",
+                    Timeline("Runs", new("fetch k0", "T3", 0, 100, false, false), new("fetch k1", "T3", 100, 200, false, false)))),
+             new Mistake("overlap", "never-run", "not run here", ["every fetch is started before any is awaited"], null)]);
 
         var passing = TimelineReport.Render("the run", [Gather], [Check("Runs", Outcome.Passed)], [], _ => after);
         var failing = TimelineReport.Render("the run", [Gather], [Check("Runs", Outcome.Failed, "no")], [], _ => after);
@@ -64,7 +67,9 @@ public sealed class TimelineReportTests
         passing.Should().Contain("class=\"approach\"").And.Contain("<b>linq-when-all</b>: one expression")
             .And.Contain("class Mine {}").And.Contain("class &lt;Theirs&gt; {}")
             .And.Contain("class=\"mistake\"").And.Contain("<h4>overlap</h4>").And.Contain("Observed: 1 of 8.").And.NotContain("Look at: x")
+            .And.Contain("<div class=\"mistake-timeline\"><svg class=\"timeline\"", "the rejecting check's timeline is drawn under its mistake")
             .And.Contain("document.body.dataset.approaches");
+        Regex.Matches(passing, "class=\"mistake-timeline\"").Should().HaveCount(1, "a mistake never run here has no timeline");
         failing.Should().NotContain("class=\"approach\"").And.NotContain("class=\"mistake\"");
     }
 
@@ -132,7 +137,7 @@ public sealed class TimelineReportTests
             var page = TimelineReport.Write(dir, "the run", [Gather], [Check("Runs_in_parallel", Outcome.Failed, "no")],
                 [Timeline("Runs_in_parallel", TwoLanes)]);
 
-            browser!.Inspect(page).Should().Be(new DrawnPage(Timelines: 1, Bars: 3, DrawnBars: 3, Approaches: 0, Mistakes: 0));
+            browser!.Inspect(page).Should().Be(new DrawnPage(Timelines: 1, Bars: 3, DrawnBars: 3, Approaches: 0, Mistakes: 0, Rejections: 0, MistakeTimelines: 0));
             browser.Screenshot(page, Path.Combine(dir, "shot.png"), 800, 600).Should().BeTrue();
         }
         finally

@@ -30,6 +30,7 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console, 
         ReferenceSolutions(judge);
         Stubs(judge);
         NegativeControls(judge);
+        MistakesInReport();
         AlternativeSolutions(judge);
         if (focus is null)
         {
@@ -265,6 +266,35 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console, 
             Check(drawn.Approaches > 0 && drawn.Mistakes > 0,
                 $"the report shows, under every exercise that passes, its other approaches and its known mistakes: {drawn.Approaches} approaches, {drawn.Mistakes} mistakes",
                 $"Expected the reference's run (every exercise passing) to list the alternatives and the negative controls. Observed: {drawn.Approaches} approaches, {drawn.Mistakes} mistakes.");
+        }
+        catch (KataException e)
+        {
+            Check(false, "the report opens in a headless browser", e.Message);
+        }
+    }
+
+    /// <summary>
+    /// After the controls' runs: the reference run's page again, now with what each known mistake's
+    /// check said and, where that check draws one, its timeline (as a learner's page shows them once
+    /// an exercise passes, after <c>mistakes --run</c>).
+    /// </summary>
+    private void MistakesInReport()
+    {
+        var page = TimelinePage.Write(repository, Variant.Solutions);
+        var (browser, reason) = page is null ? (null, "the reference run left no results") : EnsureBrowser();
+        if (browser is null)
+        {
+            console.MarkupLine($"[grey]skipped: the known mistakes in the report: {Markup.Escape(reason)}[/]");
+            return;
+        }
+        var expected = Exercises.Sum(e => Mistakes.Of(repository, e).Count);
+        try
+        {
+            var drawn = browser.Inspect(page!);
+            Check(drawn.Mistakes == expected && drawn.Rejections == expected && drawn.MistakeTimelines > 0,
+                $"the report shows what rejected each known mistake: {drawn.Rejections} of {drawn.Mistakes} with their check's message, {drawn.MistakeTimelines} with its timeline",
+                $"Expected each of the {expected} negative controls just run to be listed with the message of the check that rejected it, and some with a timeline. " +
+                $"Observed: {drawn.Mistakes} listed, {drawn.Rejections} with a message, {drawn.MistakeTimelines} with a timeline.");
         }
         catch (KataException e)
         {

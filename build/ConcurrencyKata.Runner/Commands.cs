@@ -196,7 +196,7 @@ public sealed class MistakesCommand : KataCommand
     public override string Summary => "Lists an exercise's known wrong solutions by category, once it passes: each mistake, the check that catches it, and what that check said.";
 
     public override IReadOnlyList<Parameter> Parameters =>
-        [Commands.Exercise, new("run", null, "run each one through the judge first (about 5 s each), so that what its check says, and its timeline, are shown"),
+        [Commands.Exercise, new("run", null, "run each one through the judge first (a few seconds each), so that what its check says, and its timeline, are shown"),
          new("force", null, "list them before the exercise passes")];
 
     public override int Run(CommandContext context)

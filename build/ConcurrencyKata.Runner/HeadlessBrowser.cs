@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace ConcurrencyKata.Runner;
 
 /// <summary>What a headless browser laid out on the report page (the page's own script counts it after load).</summary>
-public sealed record DrawnPage(int Timelines, int Bars, int DrawnBars, int Approaches = -1, int Mistakes = -1);
+public sealed record DrawnPage(int Timelines, int Bars, int DrawnBars, int Approaches = -1, int Mistakes = -1, int Rejections = -1, int MistakeTimelines = -1);
 
 /// <summary>
 /// Chromium without a window: opens the HTML report the way a learner's browser would, reads back
@@ -67,7 +67,7 @@ public sealed partial class HeadlessBrowser(string executable)
             throw new KataException($"{Executable} showed no <body> of {page} (exit code {result.ExitCode}): {Text.LastLines(result.Output, 5)}");
         }
         int Count(string name) => Regex.Match(body.Value, $"data-{name}=\"(\\d+)\"") is { Success: true } m ? int.Parse(m.Groups[1].Value) : -1;
-        return new DrawnPage(Count("timelines"), Count("bars"), Count("drawn-bars"), Count("approaches"), Count("mistakes"));
+        return new DrawnPage(Count("timelines"), Count("bars"), Count("drawn-bars"), Count("approaches"), Count("mistakes"), Count("rejections"), Count("mistake-timelines"));
     }
 
     /// <summary>Saves a PNG of <paramref name="page"/> as a browser window of the given size shows it.</summary>

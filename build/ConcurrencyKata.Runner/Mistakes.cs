@@ -89,7 +89,7 @@ public static partial class Mistakes
             foreach (var mistake in group)
             {
                 console.MarkupLine($"  [red]{Markup.Escape(mistake.Name)}[/]: {Markup.Escape(mistake.Summary)}");
-                if (mistake.CaughtBy.Count > 0)
+                if (mistake.CaughtBy.Count > 0 && !(mistake.CaughtBy.Count == 1 && mistake.Rejection?.Check == mistake.CaughtBy[0]))
                 {
                     console.MarkupLine($"    [grey]caught by:[/] {Markup.Escape(string.Join(", ", mistake.CaughtBy))}");
                 }
@@ -110,7 +110,7 @@ public static partial class Mistakes
         if (mistakes.Count(m => m.Rejection is null) is var unrun and > 0)
         {
             console.MarkupLine($"[grey]{unrun} of them were never run through the judge here: {Markup.Escape(Terminal.Command)} mistakes --exercise={exercise.Number} --run runs each one " +
-                               "(about 5 s each) and records what its check says.[/]");
+                               "(a few seconds each) and records what its check says.[/]");
         }
         if (mistakes.Any(m => m.Rejection?.Timeline is not null))
         {

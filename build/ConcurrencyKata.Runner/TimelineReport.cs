@@ -113,12 +113,15 @@ public static class TimelineReport
         html.Append("""
             <script>
             window.addEventListener('load', () => {
-              const bars = [...document.querySelectorAll('rect.bar')];
-              document.body.dataset.timelines = document.querySelectorAll('svg.timeline').length;
+              // the known mistakes' timelines are folded away until opened: counted on their own
+              const bars = [...document.querySelectorAll('rect.bar')].filter(b => !b.closest('.mistakes'));
+              document.body.dataset.timelines = [...document.querySelectorAll('svg.timeline')].filter(t => !t.closest('.mistakes')).length;
               document.body.dataset.bars = bars.length;
               document.body.dataset.drawnBars = bars.filter(b => { const r = b.getBoundingClientRect(); return r.width > 0 && r.height > 0; }).length;
               document.body.dataset.approaches = document.querySelectorAll('.approach').length;
               document.body.dataset.mistakes = document.querySelectorAll('.mistake').length;
+              document.body.dataset.rejections = document.querySelectorAll('.mistake pre').length;
+              document.body.dataset.mistakeTimelines = document.querySelectorAll('.mistake-timeline svg.timeline').length;
             });
             </script>
             </body></html>
