@@ -133,8 +133,40 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console, 
             if (differences.Count == 0)
             {
                 FirstScreen();
+                ClosedUntilPassed();
             }
         }
+    }
+
+    /// <summary>
+    /// What a learner sees once an exercise passes stays closed before it does: with every stub
+    /// untouched, compare and mistakes refuse (exit code 1, saying why and how to go on), and
+    /// --force opens them. Run as a learner runs them, through the command line.
+    /// </summary>
+    private void ClosedUntilPassed()
+    {
+        var clock = Stopwatch.StartNew();
+        var problems = new List<string>();
+        foreach (var exercise in Exercises)
+        {
+            foreach (var (command, opened) in new[] { ("compare", "Correct approaches to"), ("mistakes", "Known wrong solutions of") })
+            {
+                var closed = new StringWriter();
+                var code = Commands.Run([command, $"--exercise={exercise.Number}"], Terminal.Create(closed, colour: false), repository.Root);
+                if (code != 1 || !closed.ToString().Contains("does not pass yet", StringComparison.Ordinal) || closed.ToString().Contains(opened, StringComparison.Ordinal))
+                {
+                    problems.Add($"{command} --exercise={exercise.Number} on the untouched stub: exit code {code}, expected 1 and a refusal; it printed:\n{Text.LastLines(closed.ToString(), 5)}");
+                }
+                var forced = new StringWriter();
+                code = Commands.Run([command, $"--exercise={exercise.Number}", "--force"], Terminal.Create(forced, colour: false), repository.Root);
+                if (code != 0 || !forced.ToString().Contains(opened, StringComparison.Ordinal))
+                {
+                    problems.Add($"{command} --exercise={exercise.Number} --force: exit code {code}, expected 0 and \"{opened}\"; it printed:\n{Text.LastLines(forced.ToString(), 5)}");
+                }
+            }
+        }
+        Check(problems.Count == 0, $"before an exercise passes, compare and mistakes refuse to show the reference, the approaches and the known mistakes; --force shows them ({Exercises.Count} exercise{(Exercises.Count == 1 ? "" : "s")}) [{clock.Elapsed.TotalSeconds:0.0} s]",
+            string.Join("\n", problems));
     }
 
     /// <summary>The README's sample screen is what `test` prints on a fresh clone: every stub untouched, no verdict yet.</summary>
