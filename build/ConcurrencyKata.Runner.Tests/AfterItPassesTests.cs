@@ -65,4 +65,28 @@ public sealed class AfterItPassesTests
             .And.Contain("racy-results: a List shared without a lock.")
             .And.Contain("1 of them were never run through the judge here").And.Contain("mistakes --exercise=02 --run");
     }
+
+    [Fact]
+    public void A_mistake_that_crashed_the_judge_or_hung_is_shown_with_the_check_that_was_running()
+    {
+        using var kata = Kata();
+        var repository = kata.Repository;
+        var control = repository.Controls(ControlKind.Negative).Single(c => c.Name == "racy-results");
+        var results = repository.ResultsFile(Variant.Of(control).Name);
+        Directory.CreateDirectory(Path.GetDirectoryName(results)!);
+        var passed = new CheckId("ConcurrencyKata.Tests.Ex02.T", "Values_in_order");
+        var running = new CheckId("ConcurrencyKata.Tests.Ex02.T", "Answers_at_the_same_instant_lose_nothing");
+        File.WriteAllLines(results, [new CheckEvent(CheckEventKind.Started, passed).ToJson(), new CheckEvent(CheckEventKind.Passed, passed).ToJson(), new CheckEvent(CheckEventKind.Started, running).ToJson()]);
+        var output = Path.Combine(Path.GetDirectoryName(results)!, "host-output.txt");
+        File.WriteAllText(output, "Unhandled exception. System.IndexOutOfRangeException: Index was outside the bounds of the array.\n   at Queue.Enqueue\n");
+
+        Mistakes.LastRejection(repository, control).Should().Be(new Rejection("answers at the same instant lose nothing",
+            "Expected the check to end with a verdict.\nObserved: the test process crashed while it ran: System.IndexOutOfRangeException: Index was outside the bounds of the array.", null));
+
+        File.Delete(output);
+        Mistakes.LastRejection(repository, control)!.Message.Should().EndWith("Observed: it never ended, and the judge stopped it.");
+
+        File.WriteAllLines(results, [new CheckEvent(CheckEventKind.Started, passed).ToJson(), new CheckEvent(CheckEventKind.Passed, passed).ToJson()]);
+        Mistakes.LastRejection(repository, control).Should().BeNull("a run in which nothing failed and nothing was left running rejected nothing");
+    }
 }

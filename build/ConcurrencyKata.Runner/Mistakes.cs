@@ -63,11 +63,26 @@ public static partial class Mistakes
     public static Rejection? LastRejection(KataRepository repository, Control control)
     {
         var variant = Variant.Of(control).Name;
-        var failed = CheckEvent.ReadAll(repository.ResultsFile(variant)).FirstOrDefault(e => e.Event == CheckEventKind.Failed && e.Check is not null);
-        return failed is null
-            ? null
-            : new Rejection(TestOutcome.Humanize(failed.Check!.Method), (failed.Message ?? "").Trim(),
+        var events = CheckEvent.ReadAll(repository.ResultsFile(variant));
+        if (events.FirstOrDefault(e => e.Event == CheckEventKind.Failed && e.Check is not null) is { } failed)
+        {
+            return new Rejection(TestOutcome.Humanize(failed.Check!.Method), (failed.Message ?? "").Trim(),
                 ScenarioTimeline.ReadAll(repository.TimelinesFile(variant)).LastOrDefault(t => t.Check == failed.Check));
+        }
+        // no check failed: the host stopped in the middle of one (it crashed, or the check hung)
+        var running = events.LastOrDefault(e => e.Event == CheckEventKind.Started && e.Check is not null
+                                                && !events.Any(end => end.Check == e.Check && end.Event is CheckEventKind.Passed or CheckEventKind.Failed or CheckEventKind.Skipped));
+        if (running is null)
+        {
+            return null;
+        }
+        var output = Path.Combine(Path.GetDirectoryName(repository.ResultsFile(variant))!, "host-output.txt");
+        var crash = File.Exists(output) ? File.ReadLines(output).FirstOrDefault(l => l.StartsWith("Unhandled exception.", StringComparison.Ordinal)) : null;
+        return new Rejection(TestOutcome.Humanize(running.Check!.Method),
+            crash is not null
+                ? $"Expected the check to end with a verdict.\nObserved: the test process crashed while it ran: {crash["Unhandled exception.".Length..].Trim()}"
+                : "Expected the check to end with a verdict.\nObserved: it never ended, and the judge stopped it.",
+            null);
     }
 
     /// <summary>A rejection's message as far as its expected and observed lines (the timeline and the advice left out).</summary>
