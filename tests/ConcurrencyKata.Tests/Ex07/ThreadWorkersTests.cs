@@ -262,7 +262,7 @@ public sealed class ThreadWorkersTests(ITestOutputHelper output)
         while (fault is null && (rounds < 2 || racing.Elapsed < TimeSpan.FromMilliseconds(400)))
         {
             rounds++;
-            var runs = new int[count];
+            var runs = new TouchLog(count);
             var arrivals = 0;
             // every worker's first item waits until all workers hold one: then they race through the rest together
             using var together = new Barrier(workers);
@@ -272,7 +272,7 @@ public sealed class ThreadWorkersTests(ITestOutputHelper output)
                 {
                     together.SignalAndWait(TimeSpan.FromSeconds(1));
                 }
-                Interlocked.Increment(ref runs[item]);
+                runs.Touch(item);
                 return item;
             }
             var results = scenario.CallOnOwnThread(() =>
@@ -288,12 +288,18 @@ public sealed class ThreadWorkersTests(ITestOutputHelper output)
                 }
             },
                 Patience, $"Expected Run over {count} quick items with {workers} workers to return.");
-            var twice = Enumerable.Range(0, count).Count(i => runs[i] > 1);
-            var never = Enumerable.Range(0, count).Count(i => runs[i] == 0);
+            var twice = Enumerable.Range(0, count).Count(i => runs.Touches(i) > 1);
+            var never = Enumerable.Range(0, count).Count(i => runs.Touches(i) == 0);
             var misplaced = results.Count != count ? count : Enumerable.Range(0, count).Count(i => results[i] != i);
             if (twice + never + misplaced > 0)
             {
                 fault = $"in round {rounds}: {twice} item(s) ran more than once, {never} never ran, {misplaced} result(s) missing or out of place";
+                // where: the first item run twice, on which two threads and when (two workers that took the same item at once)
+                if (Enumerable.Range(0, count).FirstOrDefault(i => runs.Touches(i) > 1, -1) is var first and >= 0)
+                {
+                    fault += $"; item {first} ran {runs.Touches(first)} times, {runs.FirstTwo(first)}" +
+                             (runs.OnTwoThreads(first) ? ": two workers took the same item at about the same moment" : "");
+                }
             }
         }
 

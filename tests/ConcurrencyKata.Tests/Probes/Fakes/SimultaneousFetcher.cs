@@ -24,7 +24,7 @@ public sealed class SimultaneousFetcher : IFetcher, IDisposable
     private readonly Scenario _scenario;
     private readonly CancellationToken _abort;
     private readonly Dictionary<string, int> _indexOf;
-    private readonly int[] _callsPerKey;
+    private readonly TouchLog _fetches;
     private readonly int _waveSize;
     private readonly int _releaseThreads;
     private readonly int _cachedBetweenWaits;
@@ -35,8 +35,7 @@ public sealed class SimultaneousFetcher : IFetcher, IDisposable
     private List<(TaskCompletionSource<string> Answer, string Key)> _wave = [];
     private int _calls;
     private volatile bool _stopped;
-    private readonly long _start = System.Diagnostics.Stopwatch.GetTimestamp();
-    private readonly (int Thread, long At)[] _firstFetch, _secondFetch, _answered;
+    private readonly (int Thread, long At)[] _answered;
 
     /// <param name="scenario">The test's probes; its kill switch stops the releaser.</param>
     /// <param name="keys">Every key the code under test is expected to fetch, each once.</param>
@@ -54,9 +53,7 @@ public sealed class SimultaneousFetcher : IFetcher, IDisposable
         _abort = scenario.Abort;
         Keys = keys;
         _indexOf = keys.Select((k, i) => (k, i)).ToDictionary(p => p.k, p => p.i);
-        _callsPerKey = new int[keys.Count];
-        _firstFetch = new (int, long)[keys.Count];
-        _secondFetch = new (int, long)[keys.Count];
+        _fetches = new TouchLog(keys.Count);
         _answered = new (int, long)[keys.Count];
         _waveSize = waveSize;
         _releaseThreads = releaseThreads;
@@ -88,18 +85,14 @@ public sealed class SimultaneousFetcher : IFetcher, IDisposable
         var known = _indexOf.TryGetValue(key, out var index);
         if (known)
         {
-            var nth = Interlocked.Increment(ref _callsPerKey[index]);
-            if (nth <= 2)
-            {
-                (nth == 1 ? _firstFetch : _secondFetch)[index] = Now();
-            }
+            _fetches.Touch(index);
         }
         if (call % (_cachedBetweenWaits + 1) != 0)
         {
             // a cached answer: already complete, so the code goes on with it on this very thread
             if (known)
             {
-                _answered[index] = Now();
+                _answered[index] = TouchLog.Now();
             }
             return _failureFor(key) is { } failure ? Task.FromException<string>(failure) : Task.FromResult(FakeFetcher.ValueOf(key));
         }
@@ -121,21 +114,16 @@ public sealed class SimultaneousFetcher : IFetcher, IDisposable
 
     /// <summary>"k12 fetched 2 times", "k40 never fetched", ...: empty when every key was fetched exactly once.</summary>
     public IReadOnlyList<string> KeysNotFetchedExactlyOnce()
-        => Keys.Select((k, i) => (k, n: Volatile.Read(ref _callsPerKey[i])))
+        => Keys.Select((k, i) => (k, n: _fetches.Touches(i)))
             .Where(p => p.n != 1)
             .Select(p => p.n == 0 ? $"{p.k} never fetched" : $"{p.k} fetched {p.n} times")
             .ToList();
 
-    private (int Thread, long At) Now() => (Environment.CurrentManagedThreadId, System.Diagnostics.Stopwatch.GetTimestamp());
-
-    private string Moment((int Thread, long At) when)
-        => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"on T{when.Thread} at {(when.At - _start) * 1000.0 / System.Diagnostics.Stopwatch.Frequency:0.00} ms");
+    private string Moment((int Thread, long At) when) => _fetches.Moment(when);
 
     /// <summary>"on T5 at 3.21 ms and on T7 at 3.22 ms": where and when a key fetched more than once was fetched (its first two calls).</summary>
     public string FetchesOf(string key)
-        => _indexOf.TryGetValue(key, out var i) && Volatile.Read(ref _callsPerKey[i]) > 1
-            ? $"{Moment(_firstFetch[i])} and {Moment(_secondFetch[i])}"
-            : "";
+        => _indexOf.TryGetValue(key, out var i) ? _fetches.FirstTwo(i) : "";
 
     /// <summary>
     /// Where and when the answer for the key at <paramref name="index"/> was handed to the code (its
@@ -206,7 +194,7 @@ public sealed class SimultaneousFetcher : IFetcher, IDisposable
                 {
                     if (_indexOf.TryGetValue(key, out var index))
                     {
-                        _answered[index] = Now(); // the code under test resumes on this thread, now
+                        _answered[index] = TouchLog.Now(); // the code under test resumes on this thread, now
                     }
                     answer.TrySetResult(FakeFetcher.ValueOf(key));
                 }
