@@ -56,6 +56,24 @@ public sealed class ControlCompilerTests
     }
 
     [Fact]
+    public void The_builds_source_generators_run_as_in_MSBuild()
+    {
+        using var kata = new TempKata();
+        var source = kata.Write("exercises/01-x/Code.cs",
+            "using System.Text.RegularExpressions;\nnamespace K;\npublic static partial class C\n{\n    [GeneratedRegex(\"^k[0-9]+$\")]\n    public static partial Regex Key();\n}\n");
+        var output = Path.Combine(kata.Root, "out", "Kata.Sample.dll");
+        // the regex generator of the reference pack this runtime belongs to, as a build of net10.0 lists it
+        var packs = Path.GetFullPath(Path.Combine(Runtime, "..", "..", "..", "packs", "Microsoft.NETCore.App.Ref"));
+        var generator = Directory.GetFiles(packs, "System.Text.RegularExpressions.Generator.dll", SearchOption.AllDirectories).Where(f => f.Contains($"{Path.DirectorySeparatorChar}cs{Path.DirectorySeparatorChar}", StringComparison.Ordinal)).Order().Last();
+
+        var without = ControlCompiler.Compile(Inputs(source), [source], output);
+        var with = ControlCompiler.Compile(Inputs(source) with { Analyzers = [generator] }, [source], output);
+
+        without.Succeeded.Should().BeFalse("a partial method with no implementation does not compile without its generator");
+        with.Succeeded.Should().BeTrue(string.Join("\n", with.Diagnostics));
+    }
+
+    [Fact]
     public void A_control_that_does_not_compile_fails_with_its_errors_located()
     {
         using var kata = new TempKata();

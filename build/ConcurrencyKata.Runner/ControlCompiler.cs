@@ -60,9 +60,9 @@ public sealed record CompileInputs(IReadOnlyDictionary<string, string> Options, 
 /// <summary>
 /// Compiles the solutions assembly with a control's files swapped in, in this process, from
 /// the reference build's own inputs: what MSBuild would compile, without paying an MSBuild run
-/// (about 3 s) for each of ci's controls. Analyzers do not run (a control's warnings never
-/// fail it anyway); source generators are not run either, so a control that needs one does
-/// not compile here and says so.
+/// (about 3 s) for each of ci's controls. The build's source generators run, as in MSBuild
+/// (a <c>[GeneratedRegex]</c> in a learner's file compiles in <c>watch</c> as in <c>test</c>);
+/// its analyzers run only when asked for (a control's warnings never fail it anyway).
 /// </summary>
 public static class ControlCompiler
 {
@@ -114,11 +114,18 @@ public static class ControlCompiler
             allowUnsafe: string.Equals(inputs.Option("AllowUnsafeBlocks"), "true", StringComparison.OrdinalIgnoreCase),
             optimizationLevel: OptimizationLevel.Debug,
             deterministic: true);
-        var compilation = CSharpCompilation.Create(
+        Compilation compilation = CSharpCompilation.Create(
             inputs.Option("AssemblyName", Path.GetFileNameWithoutExtension(outputDll)),
             trees,
             inputs.References.Select(r => MetadataReference.CreateFromFile(r)),
             options);
+        IEnumerable<Microsoft.CodeAnalysis.Diagnostic> generated = [];
+        if (LoadGenerators(inputs.Analyzers) is { Count: > 0 } generators)
+        {
+            CSharpGeneratorDriver.Create(generators, parseOptions: parseOptions)
+                .RunGeneratorsAndUpdateCompilation(compilation, out compilation, out var generatorDiagnostics);
+            generated = generatorDiagnostics;
+        }
 
         Directory.CreateDirectory(Path.GetDirectoryName(outputDll)!);
         EmitResult result;
@@ -127,7 +134,7 @@ public static class ControlCompiler
         {
             result = compilation.Emit(dll, pdb, options: new EmitOptions(debugInformationFormat: DebugInformationFormat.PortablePdb));
         }
-        IEnumerable<Microsoft.CodeAnalysis.Diagnostic> found = result.Diagnostics;
+        IEnumerable<Microsoft.CodeAnalysis.Diagnostic> found = generated.Concat(result.Diagnostics);
         if (analyzers is { Count: > 0 } && result.Success)
         {
             found = found.Concat(compilation.WithAnalyzers([.. analyzers]).GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult());
@@ -149,6 +156,15 @@ public static class ControlCompiler
         => [.. paths
             .Where(p => Path.GetFileName(p).Contains(nameContains, StringComparison.OrdinalIgnoreCase) && File.Exists(p))
             .SelectMany(p => new AnalyzerFileReference(p, AnalyzerLoader.Instance).GetAnalyzers(LanguageNames.CSharp))];
+
+    /// <summary>
+    /// The source generators in the analyzer assemblies at <paramref name="paths"/>, each assembly
+    /// loaded into this process once (watch compiles again on every save).
+    /// </summary>
+    public static IReadOnlyList<ISourceGenerator> LoadGenerators(IEnumerable<string> paths)
+        => [.. paths.Where(File.Exists).SelectMany(p => GeneratorsIn.GetOrAdd(p, path => new AnalyzerFileReference(path, AnalyzerLoader.Instance).GetGenerators(LanguageNames.CSharp)))];
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyList<ISourceGenerator>> GeneratorsIn = new(StringComparer.Ordinal);
 
     private sealed class AnalyzerLoader : IAnalyzerAssemblyLoader
     {
