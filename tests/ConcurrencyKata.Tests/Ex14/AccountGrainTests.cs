@@ -26,6 +26,28 @@ public sealed class AccountGrainTests(ActorCluster cluster) : IClassFixture<Acto
         return account;
     }
 
+    /// <summary>True when <paramref name="call"/> succeeds, false when the account refuses it with <see cref="InvalidOperationException"/>.</summary>
+    private static async Task<bool> Succeeds(Func<Task> call)
+    {
+        try
+        {
+            await call();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Both balances, each awaited in turn.</summary>
+    private (decimal First, decimal Second) Balances(Scenario scenario, IAccountGrain first, IAccountGrain second)
+        => scenario.Run(async () => (await first.GetBalanceAsync(), await second.GetBalanceAsync()), Patience, "Expected both balances.");
+
+    /// <summary>How a call ended, as a failure message says it.</summary>
+    private static string Ending(Exception? error, string success)
+        => error is null ? success : $"{error.GetType().Name}: {error.Message.Split('\n')[0]}";
+
     [Fact]
     public void Deposits_from_many_callers_at_once_all_count()
     {
@@ -69,18 +91,8 @@ public sealed class AccountGrainTests(ActorCluster cluster) : IClassFixture<Acto
         using var probe = CallProbe.Watch(scenario);
         var account = scenario.Run(() => Funded(Account("withdraw"), 100m), Patience, "Expected a deposit of 100 to finish.");
 
-        var outcomes = scenario.Run(() => Task.WhenAll(Enumerable.Range(0, 20).Select(async _ =>
-        {
-            try
-            {
-                await account.WithdrawAsync(10m);
-                return true;
-            }
-            catch (InvalidOperationException)
-            {
-                return false;
-            }
-        })), Patience, "Expected 20 withdrawals of 10 at the same time to finish.");
+        var outcomes = scenario.Run(() => Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Succeeds(() => account.WithdrawAsync(10m)))),
+            Patience, "Expected 20 withdrawals of 10 at the same time to finish.");
         var balance = scenario.Run(() => account.GetBalanceAsync(), Patience, "Expected GetBalanceAsync to answer.");
         var paid = outcomes.Count(o => o);
 
@@ -98,11 +110,11 @@ public sealed class AccountGrainTests(ActorCluster cluster) : IClassFixture<Acto
         var (from, to) = scenario.Run(async () => (await Funded(Account("from"), 100m), await Funded(Account("to"), 5m)), Patience, "Expected two deposits to finish.");
 
         scenario.Run(() => from.TransferToAsync(Key(to), 30m), Patience, "Expected a transfer of 30 from an account holding 100 to finish.");
-        var balances = scenario.Run(async () => (From: await from.GetBalanceAsync(), To: await to.GetBalanceAsync()), Patience, "Expected both balances.");
+        var balances = Balances(scenario, from, to);
 
         scenario.Check(balances == (70m, 35m), () =>
             "Expected 100 and 5 to become 70 and 35 after a transfer of 30.\n" +
-            $"Observed: {balances.From} and {balances.To}.");
+            $"Observed: {balances.First} and {balances.Second}.");
     }
 
     [Fact]
@@ -113,11 +125,11 @@ public sealed class AccountGrainTests(ActorCluster cluster) : IClassFixture<Acto
         var (from, to) = scenario.Run(async () => (await Funded(Account("poor"), 20m), await Funded(Account("to"), 5m)), Patience, "Expected two deposits to finish.");
 
         var error = scenario.Catch(async () => { await from.TransferToAsync(Key(to), 30m); return true; }, Patience, "Expected the transfer to end.");
-        var balances = scenario.Run(async () => (From: await from.GetBalanceAsync(), To: await to.GetBalanceAsync()), Patience, "Expected both balances.");
+        var balances = Balances(scenario, from, to);
 
         scenario.Check(error is InvalidOperationException && balances == (20m, 5m), () =>
             "Expected a transfer of 30 from an account holding 20 to be refused with InvalidOperationException, and both balances to stay 20 and 5.\n" +
-            $"Observed: {(error is null ? "no exception" : error.GetType().Name)}; balances {balances.From} and {balances.To}.");
+            $"Observed: {(error is null ? "no exception" : error.GetType().Name)}; balances {balances.First} and {balances.Second}.");
     }
 
     [Fact]
@@ -129,11 +141,11 @@ public sealed class AccountGrainTests(ActorCluster cluster) : IClassFixture<Acto
         scenario.Run(() => to.CloseAsync(), Patience, "Expected CloseAsync to finish.");
 
         var error = scenario.Catch(async () => { await from.TransferToAsync(Key(to), 30m); return true; }, Patience, "Expected the transfer to end.");
-        var balances = scenario.Run(async () => (From: await from.GetBalanceAsync(), To: await to.GetBalanceAsync()), Patience, "Expected both balances.");
+        var balances = Balances(scenario, from, to);
 
         scenario.Check(error is InvalidOperationException && balances == (100m, 5m), () =>
             "Expected a transfer of 30 to a closed account to be refused with InvalidOperationException (the closed account refuses the deposit), and both balances to stay 100 and 5.\n" +
-            $"Observed: {(error is null ? "no exception" : error.GetType().Name)}; balances {balances.From} and {balances.To}.\n" +
+            $"Observed: {(error is null ? "no exception" : error.GetType().Name)}; balances {balances.First} and {balances.Second}.\n" +
             "Look at: what happens to the money already taken from this account when the deposit is refused: it must come back, or never leave before the deposit is known to succeed.");
     }
 
@@ -155,11 +167,11 @@ public sealed class AccountGrainTests(ActorCluster cluster) : IClassFixture<Acto
 
         var error = scenario.Catch(async () => { await Task.WhenAll(ab, ba); return true; }, Patience, "Expected both transfers to end.");
         var took = clock.Elapsed;
-        var balances = scenario.Run(async () => (A: await a.GetBalanceAsync(), B: await b.GetBalanceAsync()), Patience, "Expected both balances.");
+        var balances = Balances(scenario, a, b);
 
         scenario.Check(error is null && took < CrossBound && balances == (100m, 100m), () =>
             $"Expected Transfer A→B and B→A of 10, at the same time, to both succeed within {CrossBound.TotalSeconds} s, leaving 100 and 100.\n" +
-            $"Observed: {(error is null ? "both succeeded" : $"{error.GetType().Name}: {error.Message.Split('\n')[0]}")} after {took.TotalMilliseconds:0} ms; balances {balances.A} and {balances.B}.\n" +
+            $"Observed: {Ending(error, "both succeeded")} after {took.TotalMilliseconds:0} ms; balances {balances.First} and {balances.Second}.\n" +
             $"Look at: A waits for B's deposit while B waits for A's, and a grain takes no new call until its current one ends, so neither ever answers: a cycle of calls, which Orleans ends after its call timeout ({ActorCluster.CallTimeout.TotalSeconds} s here). " +
             "Let the account take other calls while its transfer waits ([Reentrant] on the class, or [MayInterleave] for the deposits).");
     }
@@ -178,7 +190,7 @@ public sealed class AccountGrainTests(ActorCluster cluster) : IClassFixture<Acto
 
         scenario.Check(error is null && took < CrossBound && balance == 50m, () =>
             $"Expected a transfer of 20 from an account to itself to succeed within {CrossBound.TotalSeconds} s and leave its balance at 50.\n" +
-            $"Observed: {(error is null ? "it succeeded" : $"{error.GetType().Name}: {error.Message.Split('\n')[0]}")} after {took.TotalMilliseconds:0} ms; balance {balance}.\n" +
+            $"Observed: {Ending(error, "it succeeded")} after {took.TotalMilliseconds:0} ms; balance {balance}.\n" +
             "Look at: a grain that calls itself waits for its own current call to end: the shortest cycle of all.");
     }
 
@@ -213,18 +225,7 @@ public sealed class AccountGrainTests(ActorCluster cluster) : IClassFixture<Acto
         var (from, to) = scenario.Run(async () => (await Funded(Account("from"), 100m), Account("to")), Patience, "Expected a deposit to finish.");
         using var hold = CallProbe.Hold(nameof(IAccountGrain.DepositAsync), Key(to));
 
-        var transfers = Enumerable.Range(0, 5).Select(async _ =>
-        {
-            try
-            {
-                await from.TransferToAsync(Key(to), 30m);
-                return true;
-            }
-            catch (InvalidOperationException)
-            {
-                return false;
-            }
-        }).ToList();
+        var transfers = Enumerable.Range(0, 5).Select(_ => Succeeds(() => from.TransferToAsync(Key(to), 30m))).ToList();
         // every transfer that can be in flight at once is: as many as the account lets in while the first waits
         SpinWait.SpinUntil(() => CallProbe.Arrived(nameof(IAccountGrain.TransferToAsync), Key(from)) == 5 && hold.Waiting >= 3, TimeSpan.FromSeconds(1));
         hold.Open();

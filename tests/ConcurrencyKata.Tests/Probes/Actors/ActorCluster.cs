@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Orleans.Runtime;
@@ -29,12 +28,8 @@ public sealed class ActorCluster : IAsyncLifetime
 
     public IClusterClient Client => (_cluster ?? throw new InvalidOperationException("the cluster has not started")).Client;
 
-    /// <summary>How long the cluster took to start, for the judge's own records.</summary>
-    public TimeSpan StartedIn { get; private set; }
-
     public async Task InitializeAsync()
     {
-        var clock = Stopwatch.StartNew();
         var builder = new InProcessTestClusterBuilder(Silos);
         builder.ConfigureHost(host => host.Logging.SetMinimumLevel(LogLevel.Error));
         builder.ConfigureSilo((_, silo) =>
@@ -47,7 +42,6 @@ public sealed class ActorCluster : IAsyncLifetime
         _cluster = builder.Build();
         using var patience = new CancellationTokenSource(StartPatience);
         await _cluster.DeployAsync(patience.Token).ConfigureAwait(false);
-        StartedIn = clock.Elapsed;
     }
 
     public async Task DisposeAsync()
