@@ -15,7 +15,7 @@ public static class TimelineReport
 {
     public const string FileName = "index.html";
 
-    private const int LabelWidth = 70;
+    private const int MinLabelWidth = 70;
     private const int PlotWidth = 860;
     private const int LaneHeight = 16;
     private const int RowHeight = 10;
@@ -64,7 +64,7 @@ public static class TimelineReport
             <span><i class="swatch" style="background:#cf222e"></i>failed check</span>
             <span><i class="swatch" style="background:#8c959f"></i>skipped</span>
             <span><i class="swatch" style="background:repeating-linear-gradient(45deg,#bf8700 0 3px,#fff 3px 6px)"></i>never finished</span></p>
-            <p>One lane per thread (T<i>id</i>) or process (P<i>pid</i>); time runs left to right, in milliseconds from the check's start.
+            <p>One lane per thread (T<i>id</i>), process (P<i>pid</i>) or grain activation (its silo, grain type and key: S2 account/alice); time runs left to right, in milliseconds from the check's start.
             The verdict says what the bars show: <b>sequential</b> (one at a time), <b>concurrent, not parallel</b> (several in
             progress, never two computing at once) or <b>parallel</b> (computing at the same instant on different threads or processes).</p>
 
@@ -167,6 +167,8 @@ public static class TimelineReport
     public static string Svg(ScenarioTimeline timeline, Outcome outcome)
     {
         var lanes = timeline.Spans.Select(s => s.Lane).Distinct().Take(MaxLanes).ToList();
+        // wide enough for the longest lane's name (a grain's activation: "S2 search/search-1a2b3c4d")
+        var labelWidth = Math.Max(MinLabelWidth, 8 + 7 * lanes.Select(l => l.Length).DefaultIfEmpty(0).Max());
         // operations in progress at once on one lane (async calls started by one thread) each get a row of their own
         var (rowOf, rowsOf) = PackRows(timeline.Spans, lanes);
         var firstRow = new int[lanes.Count];
@@ -180,18 +182,18 @@ public static class TimelineReport
         double LaneTop(int lane) => AxisHeight + firstRow[lane] * RowHeight + lane * (LaneHeight - RowHeight);
         var colour = outcome switch { Outcome.Passed => "#2da44e", Outcome.Failed => "#cf222e", _ => "#8c959f" };
         var svg = new StringBuilder();
-        svg.Append(CultureInfo.InvariantCulture, $"<svg class=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{LabelWidth + PlotWidth + 10}\" height=\"{height:0}\" role=\"img\" aria-label=\"{E(timeline.Verdict)}\">\n");
+        svg.Append(CultureInfo.InvariantCulture, $"<svg class=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{labelWidth + PlotWidth + 10}\" height=\"{height:0}\" role=\"img\" aria-label=\"{E(timeline.Verdict)}\">\n");
         svg.Append("<defs><pattern id=\"open\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect width=\"3\" height=\"6\" fill=\"#bf8700\"/></pattern></defs>\n");
         var step = NiceStep(span / 8);
         for (var t = 0.0; t <= span + 1e-9; t += step)
         {
-            var x = LabelWidth + t / span * PlotWidth;
+            var x = labelWidth + t / span * PlotWidth;
             svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{x:0.#}\" y1=\"{AxisHeight - 4}\" x2=\"{x:0.#}\" y2=\"{height:0}\" stroke=\"#eee\"/><text class=\"tick\" x=\"{x:0.#}\" y=\"11\" text-anchor=\"middle\">{t:0.##} ms</text>\n");
         }
         for (var i = 0; i < lanes.Count; i++)
         {
             var top = LaneTop(i);
-            svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"0\" y1=\"{top:0.#}\" x2=\"{LabelWidth + PlotWidth}\" y2=\"{top:0.#}\" stroke=\"#ddd\"/>" +
+            svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"0\" y1=\"{top:0.#}\" x2=\"{labelWidth + PlotWidth}\" y2=\"{top:0.#}\" stroke=\"#ddd\"/>" +
                                                       $"<text class=\"lane\" x=\"4\" y=\"{top + 12:0.#}\">{E(lanes[i])}</text>\n");
         }
         foreach (var (s, index) in timeline.Spans.Select((s, i) => (s, i)))
@@ -201,7 +203,7 @@ public static class TimelineReport
             {
                 continue;
             }
-            var x = LabelWidth + s.Start / span * PlotWidth;
+            var x = labelWidth + s.Start / span * PlotWidth;
             var width = Math.Max(1.0, (s.End - s.Start) / span * PlotWidth);
             var fill = s.Open ? "url(#open)" : colour;
             var opacity = s.Busy || s.Open ? 1.0 : 0.35;

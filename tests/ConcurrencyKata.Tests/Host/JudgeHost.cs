@@ -33,6 +33,8 @@ public static class JudgeHost
         using var writer = new ResultWriter(Path.GetFullPath(request.Results));
         var code = Run(request, writer);
         writer.Dispose();
+        // the actors track's silos run in this process: stopped here, or with it should they not stop
+        ActorCluster.StopAsync().Wait(TimeSpan.FromSeconds(25));
         // a control's foreground thread that never ends must not keep the run alive
         ExitNow(code);
         return code;

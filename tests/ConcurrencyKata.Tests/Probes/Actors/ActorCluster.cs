@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Orleans.Runtime;
@@ -8,12 +9,16 @@ namespace ConcurrencyKata.Tests.Probes;
 
 /// <summary>
 /// The actors track's cluster: <see cref="Silos"/> Orleans silos and a client, all in the judge's
-/// own process on localhost, with in-memory everything: one per exercise's checks (an xunit class
-/// fixture), started once and stopped at the end, also when a check fails. Every grain call in
-/// every silo goes through <see cref="CallProbe"/>, which puts it on the running check's timeline
-/// and can hold it at a gate. A call that waits for another longer than <see cref="CallTimeout"/>
-/// fails with a <see cref="TimeoutException"/> (Orleans' response timeout, 30 s by default): a
-/// cycle of grains waiting for each other ends in seconds, not in a hang.
+/// own process on localhost, with in-memory everything. It is an xunit class fixture, but the
+/// cluster behind it is started once per run of the judge, by the first check that needs it, and
+/// shared by every later one (the judge's host runs checks one at a time, and a cold start costs
+/// 1 to 5 s): <see cref="StopAsync"/> stops it when the run ends. Every grain call in every silo
+/// goes through <see cref="CallProbe"/>, which puts it on the running check's timeline and can hold
+/// it at a gate. A call that waits for another longer than <see cref="CallTimeout"/> fails with a
+/// <see cref="TimeoutException"/> (Orleans' response timeout, 30 s by default): a cycle of grains
+/// waiting for each other ends in seconds, not in a hang. Each silo also serves the judge's
+/// <see cref="ShardIndex"/> to its grains (exercise 15). Checks keep out of each other's way with
+/// keys of their own.
 /// </summary>
 public sealed class ActorCluster : IAsyncLifetime
 {
@@ -23,49 +28,83 @@ public sealed class ActorCluster : IAsyncLifetime
     public static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(2);
 
     private static readonly TimeSpan StartPatience = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan StopPatience = TimeSpan.FromSeconds(20);
 
-    private InProcessTestCluster? _cluster;
+    private static readonly ConcurrentDictionary<SiloAddress, string> Names = new();
+    private static readonly SemaphoreSlim Starting = new(1, 1);
+    private static InProcessTestCluster? _shared;
 
-    public IClusterClient Client => (_cluster ?? throw new InvalidOperationException("the cluster has not started")).Client;
+    public IClusterClient Client => (_shared ?? throw new InvalidOperationException("the cluster has not started")).Client;
+
+    /// <summary>The silo's short name on timelines and in messages: S1, S2, ... in the order the cluster started them.</summary>
+    public static string SiloName(ILocalSiloDetails silo) => Names.TryGetValue(silo.SiloAddress, out var name) ? name : $"silo :{silo.SiloAddress.Endpoint.Port}";
+
+    /// <summary>A grain's activation as a timeline's lane names it: its silo, grain type and key ("S2 account/alice").</summary>
+    public static string Place(ILocalSiloDetails silo, GrainId grain) => $"{SiloName(silo)} {grain.Type}/{grain.Key}";
 
     public async Task InitializeAsync()
     {
-        var builder = new InProcessTestClusterBuilder(Silos);
+        await Starting.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            _shared ??= await StartAsync(Silos).ConfigureAwait(false);
+        }
+        finally
+        {
+            Starting.Release();
+        }
+    }
+
+    /// <summary>Nothing: the cluster stays up for the next check's class, and <see cref="StopAsync"/> stops it.</summary>
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    /// <summary>Stops the shared cluster, if one was started (at most 20 s); the judge's host calls it when the run ends.</summary>
+    public static async Task StopAsync()
+    {
+        var cluster = Interlocked.Exchange(ref _shared, null);
+        if (cluster is null)
+        {
+            return;
+        }
+        using var patience = new CancellationTokenSource(StopPatience);
+        try
+        {
+            await cluster.StopAllSilosAsync(patience.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            await cluster.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<InProcessTestCluster> StartAsync(short silos)
+    {
+        var builder = new InProcessTestClusterBuilder(silos);
         builder.ConfigureHost(host => host.Logging.SetMinimumLevel(LogLevel.Error));
         builder.ConfigureSilo((_, silo) =>
         {
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = CallTimeout);
             silo.AddIncomingGrainCallFilter<CallProbe>();
+            silo.Services.AddSingleton<IShardIndex, ShardIndex>();
         });
         // the client waits longer than a grain does: the grain's own timeout is what a test sees
         builder.ConfigureClient(client => client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = CallTimeout * 5));
-        _cluster = builder.Build();
+        var cluster = builder.Build();
         using var patience = new CancellationTokenSource(StartPatience);
-        await _cluster.DeployAsync(patience.Token).ConfigureAwait(false);
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_cluster is null)
+        await cluster.DeployAsync(patience.Token).ConfigureAwait(false);
+        Names.Clear();
+        foreach (var (silo, i) in cluster.Silos.Select((s, i) => (s, i)))
         {
-            return;
+            Names[silo.SiloAddress] = $"S{i + 1}";
         }
-        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        try
-        {
-            await _cluster.StopAllSilosAsync(patience.Token).ConfigureAwait(false);
-        }
-        finally
-        {
-            await _cluster.DisposeAsync().ConfigureAwait(false);
-        }
+        return cluster;
     }
 }
 
 /// <summary>
 /// A probe in every silo (an Orleans incoming call filter): each call to a grain goes on the
-/// timeline of the check being run (<see cref="Watch"/>), named by its method, its grain and its
-/// silo, and a call to a method of a grain that a check has put on hold (<see cref="Hold"/>) waits
+/// timeline of the check being run (<see cref="Watch"/>), named by its method and drawn in the lane
+/// of its activation (its silo, grain type and key: "S2 account/alice"), and a call to a method of a grain that a check has put on hold (<see cref="Hold"/>) waits
 /// at that gate before it runs. Calls are counted per method and grain.
 /// </summary>
 public sealed class CallProbe(ILocalSiloDetails silo) : IIncomingGrainCallFilter
@@ -94,12 +133,17 @@ public sealed class CallProbe(ILocalSiloDetails silo) : IIncomingGrainCallFilter
 
     public async Task Invoke(IIncomingGrainCallContext context)
     {
+        if (context.TargetId.Type.ToString()?.StartsWith("sys.", StringComparison.Ordinal) == true)
+        {
+            await context.Invoke().ConfigureAwait(true); // the runtime's own calls (load statistics, membership): not the check's
+            return;
+        }
         var method = context.InterfaceMethod?.Name ?? context.MethodName;
         var key = context.TargetId.Key.ToString() ?? "";
         var name = Name(method, key);
         Started.AddOrUpdate(name, 1, (_, n) => n + 1);
         var scenario = _watching;
-        using var span = scenario?.Spans.Begin($"{method} {key} (silo {silo.SiloAddress.Endpoint.Port})");
+        using var span = scenario?.Spans.Begin(method, place: ActorCluster.Place(silo, context.TargetId));
         if (Gates.TryGetValue(name, out var gate))
         {
             await gate.WaitAsync().ConfigureAwait(true); // back on the grain's own scheduler

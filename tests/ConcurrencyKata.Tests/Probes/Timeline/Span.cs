@@ -5,7 +5,8 @@ namespace ConcurrencyKata.Tests.Probes;
 /// <summary>
 /// One operation on the timeline: when it started and ended (<see cref="Stopwatch.GetTimestamp"/>
 /// ticks, comparable across processes on the same machine), where it ran, and whether it was
-/// computing (<see cref="Busy"/>) or waiting.
+/// computing (<see cref="Busy"/>) or waiting. <see cref="Place"/>, when given, names where it ran
+/// more closely than a thread does: a grain's activation on a silo ("S1 shard/3").
 /// </summary>
 public sealed record Span(
     string Name,
@@ -13,10 +14,11 @@ public sealed record Span(
     long? EndTicks,
     int ThreadId,
     int ProcessId,
-    bool Busy)
+    bool Busy,
+    string? Place = null)
 {
-    /// <summary>The lane an operation ran in: a thread of this process, or another process.</summary>
-    public string Lane => ProcessId == Environment.ProcessId ? $"T{ThreadId}" : $"P{ProcessId}";
+    /// <summary>The lane an operation ran in: its place when it has one, else a thread of this process, or another process.</summary>
+    public string Lane => Place ?? (ProcessId == Environment.ProcessId ? $"T{ThreadId}" : $"P{ProcessId}");
 
     public bool IsOpen => EndTicks is null;
 

@@ -13,10 +13,10 @@ public sealed class SpanRecorder
 
     public long OriginTicks { get; } = Stopwatch.GetTimestamp();
 
-    /// <summary>Starts a span now, on the current thread. Dispose the handle to end it.</summary>
-    public Handle Begin(string name, bool busy = false)
+    /// <summary>Starts a span now, on the current thread (or in <paramref name="place"/>, its lane). Dispose the handle to end it.</summary>
+    public Handle Begin(string name, bool busy = false, string? place = null)
     {
-        var span = new Span(name, Stopwatch.GetTimestamp(), null, Environment.CurrentManagedThreadId, Environment.ProcessId, busy);
+        var span = new Span(name, Stopwatch.GetTimestamp(), null, Environment.CurrentManagedThreadId, Environment.ProcessId, busy, place);
         int index;
         lock (_gate)
         {
