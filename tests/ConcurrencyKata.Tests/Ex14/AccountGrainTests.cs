@@ -172,7 +172,7 @@ public sealed class AccountGrainTests(ActorCluster cluster) : IClassFixture<Acto
         scenario.Check(error is null && took < CrossBound && balances == (100m, 100m), () =>
             $"Expected Transfer A→B and B→A of 10, at the same time, to both succeed within {CrossBound.TotalSeconds} s, leaving 100 and 100.\n" +
             $"Observed: {Ending(error, "both succeeded")} after {took.TotalMilliseconds:0} ms; balances {balances.First} and {balances.Second}.\n" +
-            $"Look at: A waits for B's deposit while B waits for A's, and a grain takes no new call until its current one ends, so neither ever answers: a cycle of calls, which Orleans ends after its call timeout ({ActorCluster.CallTimeout.TotalSeconds} s here). " +
+            $"Look at: A waits for B's deposit while B waits for A's, and a grain takes no new call until its current one ends, so neither ever answers: a cycle of calls, which Orleans ends after its call timeout ({SharedCluster.CallTimeout.TotalSeconds} s here). " +
             "Let the account take other calls while its transfer waits ([Reentrant] on the class, or [MayInterleave] for the deposits).");
     }
 

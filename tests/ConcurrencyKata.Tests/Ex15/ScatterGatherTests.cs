@@ -99,7 +99,7 @@ public sealed class ScatterGatherTests(ActorCluster cluster) : IClassFixture<Act
 
         var result = scenario.Run(() => Search().SearchAsync(staged.Query, shards, NoDeadline, CancellationToken.None), Patience, $"Expected a search over {shards} shards that all answer at once to end.");
 
-        scenario.Check(staged.Silos.Count == ActorCluster.Silos && result.Hits.Count == 2 * shards, () =>
+        scenario.Check(staged.Silos.Count == ActorCluster.SiloCount && result.Hits.Count == 2 * shards, () =>
             $"Expected the {shards} shards to be spread over both silos of the cluster, and their {2 * shards} hits to arrive.\n" +
             $"Observed: {(staged.Asked == 0 ? "no shard was asked" : staged.Placement)}; {result.Hits.Count} hits.\n" +
             "Look at: where the shard grains are placed. Orleans puts a grain's activation on a silo when it is first called, by the grain's placement strategy. " +

@@ -34,7 +34,7 @@ public static class JudgeHost
         var code = Run(request, writer);
         writer.Dispose();
         // the actors track's silos run in this process: stopped here, or with it should they not stop
-        ActorCluster.StopAsync().Wait(TimeSpan.FromSeconds(25));
+        SharedCluster.StopAllAsync().Wait(TimeSpan.FromSeconds(25));
         // a control's foreground thread that never ends must not keep the run alive
         ExitNow(code);
         return code;

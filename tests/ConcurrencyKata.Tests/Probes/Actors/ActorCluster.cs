@@ -8,22 +8,19 @@ using Orleans.TestingHost;
 namespace ConcurrencyKata.Tests.Probes;
 
 /// <summary>
-/// The actors track's cluster: <see cref="Silos"/> Orleans silos and a client, all in the judge's
-/// own process on localhost, with in-memory everything. It is an xunit class fixture, but the
-/// cluster behind it is started once per run of the judge, by the first check that needs it, and
-/// shared by every later one (the judge's host runs checks one at a time, and a cold start costs
-/// 1 to 5 s): <see cref="StopAsync"/> stops it when the run ends. Every grain call in every silo
-/// goes through <see cref="CallProbe"/>, which puts it on the running check's timeline and can hold
-/// it at a gate. A call that waits for another longer than <see cref="CallTimeout"/> fails with a
+/// A cluster of Orleans silos and a client, all in the judge's own process on localhost, with
+/// in-memory everything, as an xunit class fixture. The cluster behind it is started once per run
+/// of the judge, by the first check that needs it, and shared by every later one (the judge's host
+/// runs checks one at a time, and a cold start costs 1 to 5 s): <see cref="StopAllAsync"/> stops
+/// every cluster started when the run ends. Every grain call in every silo goes through
+/// <see cref="CallProbe"/>, which puts it on the running check's timeline and can hold it at a gate.
+/// A call that waits for another longer than <see cref="CallTimeout"/> fails with a
 /// <see cref="TimeoutException"/> (Orleans' response timeout, 30 s by default): a cycle of grains
-/// waiting for each other ends in seconds, not in a hang. Each silo also serves the judge's
-/// <see cref="ShardIndex"/> to its grains (exercise 15). Checks keep out of each other's way with
+/// waiting for each other ends in seconds, not in a hang. Checks keep out of each other's way with
 /// keys of their own.
 /// </summary>
-public sealed class ActorCluster : IAsyncLifetime
+public abstract class SharedCluster : IAsyncLifetime
 {
-    public const short Silos = 2;
-
     /// <summary>How long a grain waits for an answer from another grain before the call fails (a cycle of calls shows as this).</summary>
     public static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(2);
 
@@ -31,23 +28,37 @@ public sealed class ActorCluster : IAsyncLifetime
     private static readonly TimeSpan StopPatience = TimeSpan.FromSeconds(20);
 
     private static readonly ConcurrentDictionary<SiloAddress, string> Names = new();
+    private static readonly ConcurrentDictionary<Type, InProcessTestCluster> Started = new();
+    private static readonly ConcurrentDictionary<InProcessTestCluster, int> Named = new();
     private static readonly SemaphoreSlim Starting = new(1, 1);
-    private static InProcessTestCluster? _shared;
 
-    public IClusterClient Client => (_shared ?? throw new InvalidOperationException("the cluster has not started")).Client;
+    /// <summary>How many silos the cluster starts with.</summary>
+    public abstract short Silos { get; }
+
+    protected InProcessTestCluster Cluster => Started.TryGetValue(GetType(), out var cluster) ? cluster : throw new InvalidOperationException("the cluster has not started");
+
+    public IClusterClient Client => Cluster.Client;
 
     /// <summary>The silo's short name on timelines and in messages: S1, S2, ... in the order the cluster started them.</summary>
-    public static string SiloName(ILocalSiloDetails silo) => Names.TryGetValue(silo.SiloAddress, out var name) ? name : $"silo :{silo.SiloAddress.Endpoint.Port}";
+    public static string SiloName(ILocalSiloDetails silo) => SiloName(silo.SiloAddress);
+
+    public static string SiloName(SiloAddress silo) => Names.TryGetValue(silo, out var name) ? name : $"silo :{silo.Endpoint.Port}";
 
     /// <summary>A grain's activation as a timeline's lane names it: its silo, grain type and key ("S2 account/alice").</summary>
     public static string Place(ILocalSiloDetails silo, GrainId grain) => $"{SiloName(silo)} {grain.Type}/{grain.Key}";
+
+    /// <summary>What every silo of this cluster has besides the call probe (the services its exercises' grains use).</summary>
+    protected abstract void ConfigureSilo(ISiloBuilder silo);
 
     public async Task InitializeAsync()
     {
         await Starting.WaitAsync().ConfigureAwait(false);
         try
         {
-            _shared ??= await StartAsync(Silos).ConfigureAwait(false);
+            if (!Started.ContainsKey(GetType()))
+            {
+                Started[GetType()] = await StartAsync().ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -55,49 +66,107 @@ public sealed class ActorCluster : IAsyncLifetime
         }
     }
 
-    /// <summary>Nothing: the cluster stays up for the next check's class, and <see cref="StopAsync"/> stops it.</summary>
+    /// <summary>Nothing: the cluster stays up for the next check's class, and <see cref="StopAllAsync"/> stops it.</summary>
     public Task DisposeAsync() => Task.CompletedTask;
 
-    /// <summary>Stops the shared cluster, if one was started (at most 20 s); the judge's host calls it when the run ends.</summary>
-    public static async Task StopAsync()
+    /// <summary>Stops every cluster started (at most 20 s each); the judge's host calls it when the run ends.</summary>
+    public static async Task StopAllAsync()
     {
-        var cluster = Interlocked.Exchange(ref _shared, null);
-        if (cluster is null)
+        foreach (var type in Started.Keys.ToList())
         {
-            return;
-        }
-        using var patience = new CancellationTokenSource(StopPatience);
-        try
-        {
-            await cluster.StopAllSilosAsync(patience.Token).ConfigureAwait(false);
-        }
-        finally
-        {
-            await cluster.DisposeAsync().ConfigureAwait(false);
+            if (!Started.TryRemove(type, out var cluster))
+            {
+                continue;
+            }
+            using var patience = new CancellationTokenSource(StopPatience);
+            try
+            {
+                await cluster.StopAllSilosAsync(patience.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                await cluster.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 
-    private static async Task<InProcessTestCluster> StartAsync(short silos)
+    /// <summary>Names the silos of <paramref name="cluster"/> that have no name yet, in the order they started: S1, S2, ... (a silo started later goes on counting).</summary>
+    protected static void NameSilos(InProcessTestCluster cluster)
     {
-        var builder = new InProcessTestClusterBuilder(silos);
+        foreach (var silo in cluster.Silos.Where(s => !Names.ContainsKey(s.SiloAddress)))
+        {
+            Names[silo.SiloAddress] = $"S{Named.AddOrUpdate(cluster, 1, (_, n) => n + 1)}";
+        }
+    }
+
+    private async Task<InProcessTestCluster> StartAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(Silos);
         builder.ConfigureHost(host => host.Logging.SetMinimumLevel(LogLevel.Error));
         builder.ConfigureSilo((_, silo) =>
         {
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = CallTimeout);
             silo.AddIncomingGrainCallFilter<CallProbe>();
-            silo.Services.AddSingleton<IShardIndex, ShardIndex>();
+            ConfigureSilo(silo);
         });
         // the client waits longer than a grain does: the grain's own timeout is what a test sees
         builder.ConfigureClient(client => client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = CallTimeout * 5));
         var cluster = builder.Build();
         using var patience = new CancellationTokenSource(StartPatience);
         await cluster.DeployAsync(patience.Token).ConfigureAwait(false);
-        Names.Clear();
-        foreach (var (silo, i) in cluster.Silos.Select((s, i) => (s, i)))
-        {
-            Names[silo.SiloAddress] = $"S{i + 1}";
-        }
+        NameSilos(cluster);
         return cluster;
+    }
+}
+
+/// <summary>
+/// The cluster of exercises 14 and 15: two silos, each serving the judge's <see cref="ShardIndex"/>
+/// to its grains.
+/// </summary>
+public sealed class ActorCluster : SharedCluster
+{
+    public const short SiloCount = 2;
+
+    public override short Silos => SiloCount;
+
+    protected override void ConfigureSilo(ISiloBuilder silo) => silo.Services.AddSingleton<IShardIndex, ShardIndex>();
+}
+
+/// <summary>
+/// The cluster of exercise 16: three silos, each giving its grains the judge's
+/// <see cref="Payments"/>, one service for the whole process that outlives any silo. A check may
+/// kill a silo (<see cref="KillAsync"/>, at once, as a machine that loses its power) and must then
+/// bring the cluster back to three (<see cref="RestoreAsync"/>).
+/// </summary>
+public sealed class SurvivalCluster : SharedCluster
+{
+    public const short SiloCount = 3;
+
+    public override short Silos => SiloCount;
+
+    protected override void ConfigureSilo(ISiloBuilder silo) => silo.Services.AddSingleton<IPayments, Payments>();
+
+    /// <summary>The silos alive now, by name.</summary>
+    public IReadOnlyList<string> Alive => [.. Cluster.GetActiveSilos().Select(s => SiloName(s.SiloAddress)).Order()];
+
+    /// <summary>The first silo started, which the checks never kill (it hosts the cluster's test membership).</summary>
+    public string First => SiloName(Cluster.Silos[0].SiloAddress);
+
+    /// <summary>Kills <paramref name="silo"/> at once: no shutdown, its activations gone without a word.</summary>
+    public Task KillAsync(string silo)
+    {
+        var handle = Cluster.GetActiveSilos().First(s => SiloName(s.SiloAddress) == silo);
+        return Cluster.KillSiloAsync(handle);
+    }
+
+    /// <summary>Starts silos until the cluster has <see cref="SiloCount"/> again (the next one is named S4, and so on).</summary>
+    public async Task RestoreAsync()
+    {
+        while (Cluster.GetActiveSilos().Count() < SiloCount)
+        {
+            await Cluster.StartAdditionalSiloAsync().ConfigureAwait(false);
+        }
+        NameSilos(Cluster);
     }
 }
 
@@ -111,6 +180,7 @@ public sealed class CallProbe(ILocalSiloDetails silo) : IIncomingGrainCallFilter
 {
     private static readonly ConcurrentDictionary<string, Gate> Gates = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<string, int> Started = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, string> Silo = new(StringComparer.Ordinal);
     private static Scenario? _watching;
 
     /// <summary>Puts the calls of this check's grains on <paramref name="scenario"/>'s timeline until disposed.</summary>
@@ -131,6 +201,9 @@ public sealed class CallProbe(ILocalSiloDetails silo) : IIncomingGrainCallFilter
     /// <summary>How many calls to <paramref name="method"/> of grain <paramref name="key"/> have arrived since <see cref="Watch"/>.</summary>
     public static int Arrived(string method, string key) => Started.TryGetValue(Name(method, key), out var n) ? n : 0;
 
+    /// <summary>The silo the last call to <paramref name="method"/> of grain <paramref name="key"/> ran on, if one has.</summary>
+    public static string? SiloOf(string method, string key) => Silo.TryGetValue(Name(method, key), out var name) ? name : null;
+
     public async Task Invoke(IIncomingGrainCallContext context)
     {
         if (context.TargetId.Type.ToString()?.StartsWith("sys.", StringComparison.Ordinal) == true)
@@ -142,8 +215,9 @@ public sealed class CallProbe(ILocalSiloDetails silo) : IIncomingGrainCallFilter
         var key = context.TargetId.Key.ToString() ?? "";
         var name = Name(method, key);
         Started.AddOrUpdate(name, 1, (_, n) => n + 1);
+        Silo[name] = SharedCluster.SiloName(silo);
         var scenario = _watching;
-        using var span = scenario?.Spans.Begin(method, place: ActorCluster.Place(silo, context.TargetId));
+        using var span = scenario?.Spans.Begin(method, place: SharedCluster.Place(silo, context.TargetId));
         if (Gates.TryGetValue(name, out var gate))
         {
             await gate.WaitAsync().ConfigureAwait(true); // back on the grain's own scheduler

@@ -28,7 +28,7 @@ public sealed class ShardIndex(ILocalSiloDetails silo, IGrainContextAccessor gra
 
     public Task<IReadOnlyList<string>> LookUpAsync(int shard, string query, CancellationToken cancellationToken)
         => Staged.TryGetValue(query, out var staged)
-            ? staged.LookUpAsync(shard, ActorCluster.SiloName(silo), grains.GrainContext is { } grain ? ActorCluster.Place(silo, grain.GrainId) : ActorCluster.SiloName(silo), cancellationToken)
+            ? staged.LookUpAsync(shard, SharedCluster.SiloName(silo), grains.GrainContext is { } grain ? SharedCluster.Place(silo, grain.GrainId) : SharedCluster.SiloName(silo), cancellationToken)
             : Task.FromResult<IReadOnlyList<string>>([]);
 }
 

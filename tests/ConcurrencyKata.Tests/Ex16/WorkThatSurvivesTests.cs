@@ -1,0 +1,251 @@
+using System.Diagnostics;
+
+namespace ConcurrencyKata.Tests.Ex16;
+
+/// <summary>
+/// Exercise 16: a runner grain that charges jobs through worker grains spread over three silos,
+/// judged on a cluster of its own (<see cref="SurvivalCluster"/>), because some checks kill one of
+/// its silos in the middle of a run (and start another afterwards). The payments service
+/// (<see cref="Payments"/>) lives outside the silos: it holds charges at gates, counts every
+/// attempt and every charge really made, and sees on which silo each attempt ran. A silo is killed
+/// only while every job of the run waits at a gate, so what was in flight on it is known exactly.
+/// </summary>
+public sealed class WorkThatSurvivesTests(SurvivalCluster cluster) : IClassFixture<SurvivalCluster>
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+
+    /// <summary>How soon after a silo is killed the run must end: in this cluster a call to a dead silo fails within milliseconds.</summary>
+    private static readonly TimeSpan AfterKill = TimeSpan.FromSeconds(5);
+
+    private IJobRunnerGrain Runner() => cluster.Client.GetGrain<IJobRunnerGrain>($"runner-{Guid.NewGuid():N}"[..15]);
+
+    private static string Ids(IEnumerable<int> ids) => ids.Any() ? string.Join(", ", ids) : "none";
+
+    private static string Said(RunReport report)
+        => $"done {report.Done.Count} ({Ids(report.Done.Take(12))}{(report.Done.Count > 12 ? ", ..." : "")}); " +
+           $"failed {(report.Failed.Count == 0 ? "none" : string.Join(", ", report.Failed.Take(6).Select(f => $"{f.JobId} ({f.Error.Split('\n')[0]})")))}";
+
+    private static string Ended(RunReport? report, Exception? error)
+        => report is not null ? Said(report) : $"the run threw {error!.GetType().Name}: {error.Message.Split('\n')[0]}";
+
+    /// <summary>The jobs of <paramref name="staged"/> charged other than once, as a message says them.</summary>
+    private static string NotOnce(StagedRun staged)
+    {
+        var wrong = staged.Jobs.Where(j => staged.ChargesOf(j.Id) != 1).Select(j => $"job {j.Id} {staged.ChargesOf(j.Id)} times (keys: {string.Join(", ", staged.KeysOf(j.Id).Distinct())})").ToList();
+        return wrong.Count == 0 ? "every job once" : string.Join("; ", wrong.Take(5)) + (wrong.Count > 5 ? $"; and {wrong.Count - 5} more" : "");
+    }
+
+    /// <summary>What a run with a silo killed in its middle left: the silo, the jobs that waited on it, the run's end, and how long after the kill it came.</summary>
+    private sealed record Killed(string Victim, IReadOnlyList<int> OnVictim, RunReport? Report, Exception? Error, TimeSpan AfterKill, IReadOnlyList<string> Survivors, bool AnsweredBeforeTheKill)
+    {
+        /// <summary>How the run ended, and when, as a message says it.</summary>
+        public string Ending => AnsweredBeforeTheKill
+            ? $"the run answered before {Victim} was killed, while its jobs were still charging: {Ended(Report, Error)}"
+            : $"after {AfterKill.TotalMilliseconds:0} ms, {Ended(Report, Error)}";
+    }
+
+    /// <summary>
+    /// Runs the staged jobs, all held at their gate; once every job waits there, kills the silo (neither
+    /// the first one nor the runner's) with the most of them, lets the gates go and waits for the run's
+    /// end. The cluster gets its third silo back afterwards, whatever happened.
+    /// </summary>
+    private Killed RunAndKill(Scenario scenario, StagedRun staged)
+    {
+        var runner = Runner();
+        var run = runner.RunAsync(staged.Jobs);
+        try
+        {
+            var count = staged.Jobs.Count;
+            if (!staged.WaitForWaiting(count, Patience, run))
+            {
+                throw scenario.Fail(
+                    $"Expected all {count} jobs to be charging at once, so that a silo could be killed in the middle of the run.\n" +
+                    $"Observed: {staged.Waiting} charging{(run.IsCompleted ? $"; the run had ended: {Ended(run.IsCompletedSuccessfully ? run.Result : null, run.Exception?.InnerException)}" : "")}.\n" +
+                    "Look at: every job's call made before any is awaited (see the check that every job is charging at once on every silo).");
+            }
+            var runnerSilo = CallProbe.SiloOf(nameof(IJobRunnerGrain.RunAsync), runner.GetPrimaryKeyString());
+            var victim = cluster.Alive.Where(s => s != cluster.First && s != runnerSilo).OrderByDescending(s => staged.WaitingOn(s).Count).First();
+            var onVictim = staged.WaitingOn(victim);
+            if (onVictim.Count == 0)
+            {
+                throw scenario.Fail(
+                    $"Expected some of the {count} jobs to be charging on {victim}, a silo that is neither the runner's ({runnerSilo}) nor the first, so that killing it loses work in flight.\n" +
+                    $"Observed: {string.Join(", ", cluster.Alive.Select(s => $"{s}: {staged.WaitingOn(s).Count}"))} jobs charging.\n" +
+                    "Look at: where the workers run. Jobs spread over every silo (see the check that every job is charging at once on every silo).");
+            }
+            var answered = run.IsCompleted;
+            staged.Died(victim);
+            scenario.Run(() => cluster.KillAsync(victim), Patience, $"Expected the judge to kill {victim}.");
+            var clock = Stopwatch.StartNew();
+            var survivors = cluster.Alive;
+            staged.Release();
+            var (report, error) = scenario.Attempt(() => run, AfterKill + Patience, $"Expected the run to end once {victim} was killed and the other jobs were let go.");
+            return new Killed(victim, onVictim, report, error, clock.Elapsed, survivors, answered);
+        }
+        finally
+        {
+            staged.Release();
+            scenario.Run(() => cluster.RestoreAsync(), TimeSpan.FromSeconds(60), "Expected the judge to start a silo in place of the one killed.");
+        }
+    }
+
+    [Fact]
+    public void Every_job_is_charged_once()
+    {
+        using var scenario = new Scenario();
+        using var probe = CallProbe.Watch(scenario);
+        using var staged = Payments.Stage(scenario, 30);
+
+        var (report, error) = scenario.Attempt(() => Runner().RunAsync(staged.Jobs), Patience, "Expected a run of 30 jobs to end.");
+
+        scenario.Check(report is not null && report.Done.SequenceEqual(staged.Ids) && report.Failed.Count == 0
+                       && staged.Jobs.All(j => staged.ChargesOf(j.Id) == 1), () =>
+            "Expected a run of 30 jobs, nothing refused and no silo lost, to report all 30 done (in the jobs' order) once each job had been charged, once.\n" +
+            $"Observed: {Ended(report, error)}; charges: {NotOnce(staged)}.\n" +
+            "Look at: a job is done when its worker has answered, not when it was sent: await each job's call. " +
+            "And the idempotency key must be the same for every job's charge and different between jobs: it names the job.");
+    }
+
+    [Fact]
+    public void Every_job_is_charging_at_once_on_every_silo()
+    {
+        using var scenario = new Scenario();
+        using var probe = CallProbe.Watch(scenario);
+        const int jobs = 36;
+        using var staged = Payments.Stage(scenario, jobs);
+        staged.HoldBefore(staged.Ids);
+
+        var run = Runner().RunAsync(staged.Jobs);
+        var all = staged.WaitForWaiting(jobs, TimeSpan.FromSeconds(5), run);
+        var waiting = staged.Waiting;
+        var perSilo = cluster.Alive.Select(s => (Silo: s, Jobs: staged.WaitingOn(s).Count)).ToList();
+        staged.Release();
+        var (report, error) = scenario.Attempt(() => run, Patience, "Expected the run to end once the charges were let go.");
+
+        scenario.Check(all && perSilo.All(p => p.Jobs > 0), () =>
+            $"Expected all {jobs} jobs to be charging at once, on all {SurvivalCluster.SiloCount} silos, before any charge was let through.\n" +
+            $"Observed: {waiting} charging at once ({string.Join(", ", perSilo.Select(p => $"{p.Silo}: {p.Jobs}"))}); then {Ended(report, error)}.\n" +
+            "Look at: one job at a time, or one worker grain for every job, runs the jobs one after another on one silo; [StatelessWorker] workers run on the runner's own silo. " +
+            "A worker grain per job (the job's id as its key), placed at random ([RandomPlacement]), spreads them.");
+    }
+
+    [Fact]
+    public void A_refused_payment_is_reported_and_not_tried_again()
+    {
+        using var scenario = new Scenario();
+        using var probe = CallProbe.Watch(scenario);
+        using var staged = Payments.Stage(scenario, 12);
+        int[] refused = [staged.Jobs[4].Id, staged.Jobs[9].Id];
+        staged.Refuse(refused);
+
+        var (report, error) = scenario.Attempt(() => Runner().RunAsync(staged.Jobs), Patience, "Expected a run of 12 jobs to end.");
+
+        scenario.Check(report is not null && report.Done.SequenceEqual(staged.Ids.Except(refused)) && report.Failed.Select(f => f.JobId).SequenceEqual(refused)
+                       && report.Failed.All(f => f.Error.Contains(staged.RefusalOf(f.JobId), StringComparison.Ordinal))
+                       && refused.All(id => staged.AttemptsOf(id) == 1), () =>
+            $"Expected jobs {refused[0]} and {refused[1]}, whose payments are refused (InvalidOperationException), to be reported as failed with their errors and tried once each; the other 10 done.\n" +
+            $"Observed: {Ended(report, error)}; job {refused[0]} tried {staged.AttemptsOf(refused[0])} times, job {refused[1]} {staged.AttemptsOf(refused[1])} times.\n" +
+            "Look at: which failures you try again. A silo that went away (SiloUnavailableException) says nothing about the job, and another try may succeed; " +
+            "a refused payment is the job's own answer, and will be refused again.");
+    }
+
+    [Fact]
+    public void A_silo_killed_mid_run_loses_no_job()
+    {
+        using var scenario = new Scenario();
+        using var probe = CallProbe.Watch(scenario);
+        using var staged = Payments.Stage(scenario, 45);
+        staged.HoldBefore(staged.Ids);
+
+        var killed = RunAndKill(scenario, staged);
+
+        var lost = killed.OnVictim.Where(id => staged.ChargesOf(id) == 0).ToList();
+        scenario.Check(killed.Report is not null && killed.Report.Done.SequenceEqual(staged.Ids) && killed.Report.Failed.Count == 0
+                       && staged.Jobs.All(j => staged.ChargesOf(j.Id) == 1) && killed.AfterKill < AfterKill && !killed.AnsweredBeforeTheKill, () =>
+            $"Expected {killed.Victim}, killed while {killed.OnVictim.Count} of the 45 jobs were charging on it (before charging), to lose none: every job charged once and reported done, " +
+            $"within {AfterKill.TotalSeconds:0} s of the kill.\n" +
+            $"Observed: {killed.Ending}; charges: {NotOnce(staged)}" +
+            $"{(lost.Count > 0 ? $"; never charged: jobs {Ids(lost)}, all of them on {killed.Victim}" : "")}.\n" +
+            "Look at: what happens to a call whose silo dies. It fails (SiloUnavailableException here; a TimeoutException when the silo is only unreachable), " +
+            "and the job must be run again: call the worker again and Orleans activates it on a silo still alive. " +
+            "A job counted done when it was sent, or kept only in the memory of a grain on the dead silo, is gone with it.");
+    }
+
+    [Fact]
+    public void A_job_charged_just_before_its_silo_died_is_charged_once()
+    {
+        using var scenario = new Scenario();
+        using var probe = CallProbe.Watch(scenario);
+        using var staged = Payments.Stage(scenario, 45);
+        staged.HoldAfter(staged.Ids);
+
+        var killed = RunAndKill(scenario, staged);
+
+        var twice = killed.OnVictim.Where(id => staged.ChargesOf(id) > 1).ToList();
+        scenario.Check(killed.Report is not null && killed.Report.Done.SequenceEqual(staged.Ids) && killed.Report.Failed.Count == 0
+                       && staged.Jobs.All(j => staged.ChargesOf(j.Id) == 1), () =>
+            $"Expected the {killed.OnVictim.Count} jobs charged on {killed.Victim} just before it was killed (the charge made, the answer never sent) to be tried again " +
+            "and still charged once each, and every job reported done.\n" +
+            $"Observed: {killed.Ending}; charges: {NotOnce(staged)}.\n" +
+            "Look at: the idempotency key. A job tried again after its silo died may already have been charged: nobody can know. " +
+            "A key that names the job (not the attempt, the silo or a fresh Guid) makes the second charge change nothing. " +
+            "A worker that remembers in its own memory what it charged forgets it with its silo.");
+    }
+
+    [Fact]
+    public void The_work_of_a_dead_silo_is_spread_over_the_survivors()
+    {
+        using var scenario = new Scenario();
+        using var probe = CallProbe.Watch(scenario);
+        using var staged = Payments.Stage(scenario, 45);
+        staged.HoldBefore(staged.Ids);
+
+        var killed = RunAndKill(scenario, staged);
+
+        var reruns = killed.OnVictim.Select(id => staged.SilosOf(id).Skip(1).ToList()).ToList();
+        var where = reruns.SelectMany(r => r).GroupBy(s => s).ToDictionary(g => g.Key, g => g.Count());
+        scenario.Check(killed.Report is not null && reruns.All(r => r.Count > 0) && killed.Survivors.All(where.ContainsKey) && !where.ContainsKey(killed.Victim), () =>
+            $"Expected the {killed.OnVictim.Count} jobs that were charging on {killed.Victim} when it was killed to be run again on both silos still alive ({string.Join(" and ", killed.Survivors)}).\n" +
+            $"Observed: {killed.Ending}; run again on {(where.Count == 0 ? "no silo" : string.Join(", ", where.Select(w => $"{w.Key}: {w.Value} jobs")))}" +
+            $"{(reruns.Any(r => r.Count == 0) ? $"; {reruns.Count(r => r.Count == 0)} never run again" : "")}.\n" +
+            "Look at: where a job goes when it is tried again. The worker grain of the job, called again, is placed anew among the silos alive; " +
+            "a fixed grain for every retry puts them all on one silo.");
+    }
+
+    [Fact]
+    public void Jobs_waiting_for_their_charge_hold_no_thread()
+    {
+        using var scenario = new Scenario();
+        using var probe = CallProbe.Watch(scenario);
+        using var staged = Payments.Stage(scenario, 24);
+        staged.HoldBefore(staged.Ids);
+
+        var before = ThreadCensus.HeldThroughout(TimeSpan.FromMilliseconds(100));
+        var run = Runner().RunAsync(staged.Jobs);
+        var all = staged.WaitForWaiting(24, TimeSpan.FromSeconds(5), run);
+        Thread.Sleep(50);
+        var held = ThreadCensus.HeldThroughout(TimeSpan.FromMilliseconds(300)).Minus(before);
+        var waiting = staged.Waiting;
+        staged.Release();
+        SpinWait.SpinUntil(() => run.IsCompleted, all ? Patience : TimeSpan.FromSeconds(2)); // its end is not what this check judges
+
+        scenario.Check(all && held.BusyPoolThreads + held.OtherThreads <= ThreadCensus.OtherThreadsTolerated, () =>
+            "Expected no thread to be held while a run's 24 jobs, all charging, wait for the payments service: a grain that awaits holds none.\n" +
+            $"Observed: {waiting} of 24 charging within 5 s; {held} held for the whole 300 ms the test looked.\n" +
+            "Look at: .Result, .Wait() or Task.WaitAll inside a grain. Each blocks a thread of the silo for as long as the jobs take, " +
+            "and a grain blocked in its own turn may not even get its calls out (here a runner blocked in Task.WaitAll sent none).");
+    }
+
+    [Fact]
+    public void Wrong_arguments_are_rejected_and_no_jobs_is_an_empty_report()
+    {
+        using var scenario = new Scenario();
+        var runner = Runner();
+        var error = scenario.Catch(() => runner.RunAsync(null!), Patience, "Expected RunAsync(null) to end.");
+        var (empty, emptyError) = scenario.Attempt(() => runner.RunAsync([]), Patience, "Expected RunAsync of no jobs to end.");
+
+        scenario.Check(error is ArgumentNullException && empty is { Done.Count: 0, Failed.Count: 0 }, () =>
+            "Expected RunAsync(null) to be rejected with ArgumentNullException, and a run of no jobs to answer at once with an empty report.\n" +
+            $"Observed: RunAsync(null) {(error is null ? "was accepted" : $"threw {error.GetType().Name}")}; no jobs: {Ended(empty, emptyError)}.");
+    }
+}

@@ -1,0 +1,224 @@
+using System.Collections.Concurrent;
+using Orleans.Runtime;
+
+namespace ConcurrencyKata.Tests.Probes;
+
+/// <summary>
+/// The judge's payments service (exercise 16): one for the whole process, given to the grains of
+/// every silo of <see cref="SurvivalCluster"/>, so it outlives any silo killed, as a real database
+/// would. A check stages a run of jobs (<see cref="Stage"/>) and decides, per job, whether a charge
+/// waits at a gate before it is made, or after it is made and before it answers (a silo killed
+/// then has charged the job but never told anyone), and whether the payment is refused. It counts,
+/// per job, every attempt (with its silo and key) and every charge really made: a second charge with
+/// a key already charged makes none. A charge waits at a gate at most 20 s.
+/// </summary>
+public sealed class Payments(ILocalSiloDetails silo, IGrainContextAccessor grains) : IPayments
+{
+    private static readonly ConcurrentDictionary<string, StagedRun> Staged = new(StringComparer.Ordinal);
+
+    /// <summary><paramref name="jobs"/> jobs of their own for one check (customers named after the run), drawn on <paramref name="scenario"/>'s timeline.</summary>
+    public static StagedRun Stage(Scenario scenario, int jobs)
+    {
+        var run = new StagedRun(scenario, $"r{Guid.NewGuid():N}"[..9], jobs);
+        Staged[run.Name] = run;
+        return run;
+    }
+
+    internal static void Unstage(StagedRun run) => Staged.TryRemove(new KeyValuePair<string, StagedRun>(run.Name, run));
+
+    public Task ChargeAsync(string idempotencyKey, ChargeJob job)
+    {
+        ArgumentNullException.ThrowIfNull(idempotencyKey);
+        ArgumentNullException.ThrowIfNull(job);
+        var run = Staged.TryGetValue(job.Customer.Split('/')[0], out var staged) ? staged : null;
+        var place = grains.GrainContext is { } grain ? SharedCluster.Place(silo, grain.GrainId) : SharedCluster.SiloName(silo);
+        return run is null ? Task.CompletedTask : run.ChargeAsync(idempotencyKey, job, SharedCluster.SiloName(silo), place);
+    }
+}
+
+/// <summary>One check's jobs and what became of each.</summary>
+public sealed class StagedRun : IDisposable
+{
+    private static readonly TimeSpan LongestWait = TimeSpan.FromSeconds(20);
+
+    private readonly Scenario _scenario;
+    private readonly JobState[] _jobs;
+    private readonly ConcurrentDictionary<string, int> _keys = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _over = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentDictionary<string, bool> _dead = new(StringComparer.Ordinal);
+
+    private static int _runs;
+
+    /// <summary>The id of the run's first job: each run's jobs have ids of their own (1000, 1001, ... then 2000, ...), so a check's workers are new grains.</summary>
+    private readonly int _firstId;
+
+    internal StagedRun(Scenario scenario, string name, int jobs)
+    {
+        _scenario = scenario;
+        Name = name;
+        _firstId = 1000 * Interlocked.Increment(ref _runs);
+        _jobs = [.. Enumerable.Range(0, jobs).Select(_ => new JobState())];
+        Jobs = [.. Enumerable.Range(0, jobs).Select(i => new ChargeJob(_firstId + i, $"{name}/c{i % 7}", 10 + i))];
+    }
+
+    /// <summary>The ids of all the run's jobs, in order.</summary>
+    public IEnumerable<int> Ids => Jobs.Select(j => j.Id);
+
+    private JobState this[int id] => id >= _firstId && id < _firstId + _jobs.Length
+        ? _jobs[id - _firstId]
+        : throw new ArgumentOutOfRangeException(nameof(id), id, $"the run has jobs {_firstId} to {_firstId + _jobs.Length - 1}");
+
+    public string Name { get; }
+
+    public IReadOnlyList<ChargeJob> Jobs { get; }
+
+    /// <summary>Charges of the jobs in <paramref name="ids"/> wait before they are made, until <see cref="Release"/>.</summary>
+    public void HoldBefore(IEnumerable<int> ids) => Mark(ids, j => j.HoldBefore = true);
+
+    /// <summary>Charges of the jobs in <paramref name="ids"/> are made, then wait before they answer, until <see cref="Release"/>.</summary>
+    public void HoldAfter(IEnumerable<int> ids) => Mark(ids, j => j.HoldAfter = true);
+
+    /// <summary>The payments of the jobs in <paramref name="ids"/> are refused.</summary>
+    public void Refuse(IEnumerable<int> ids) => Mark(ids, j => j.Refused = true);
+
+    /// <summary>The message a refused job's payment fails with.</summary>
+    public string RefusalOf(int id) => $"payment of job {id} refused";
+
+    /// <summary>Lets every charge waiting at a gate go on, now and later.</summary>
+    public void Release() => _released.TrySetResult();
+
+    /// <summary>
+    /// From now on <paramref name="silo"/> is dead for this run: its charges waiting at a gate, and any
+    /// it starts, never go on (a silo killed in this process still has its tasks, which a machine that
+    /// died would not), until the run is disposed, when they end without charging.
+    /// </summary>
+    public void Died(string silo) => _dead[silo] = true;
+
+    /// <summary>How many charges wait at a gate now.</summary>
+    public int Waiting => _jobs.Sum(j => Volatile.Read(ref j.WaitingCount));
+
+    /// <summary>How many charges of job <paramref name="id"/> were really made (a key already charged makes none).</summary>
+    public int ChargesOf(int id) => Volatile.Read(ref this[id].ChargeCount);
+
+    /// <summary>How many times job <paramref name="id"/> was tried (each call of the service).</summary>
+    public int AttemptsOf(int id) => KeysOf(id).Count;
+
+    /// <summary>The silo of each attempt of job <paramref name="id"/>, in order.</summary>
+    public IReadOnlyList<string> SilosOf(int id)
+    {
+        var state = this[id];
+        lock (state)
+        {
+            return [.. state.Attempts.Select(a => a.Silo)];
+        }
+    }
+
+    /// <summary>The keys job <paramref name="id"/> was charged with, in order.</summary>
+    public IReadOnlyList<string> KeysOf(int id)
+    {
+        var state = this[id];
+        lock (state)
+        {
+            return [.. state.Attempts.Select(a => a.Key)];
+        }
+    }
+
+    /// <summary>The ids of the jobs waiting at a gate on <paramref name="silo"/> now.</summary>
+    public IReadOnlyList<int> WaitingOn(string silo) => [.. Enumerable.Range(0, _jobs.Length).Where(i => _jobs[i].WaitingOn == silo).Select(i => _firstId + i)];
+
+    /// <summary>
+    /// Waits (at most <paramref name="patience"/>) until <paramref name="count"/> charges wait at a gate,
+    /// or <paramref name="run"/> has failed; true when they do. A run that answered meanwhile is waited
+    /// past: its jobs may still be on their way.
+    /// </summary>
+    public bool WaitForWaiting(int count, TimeSpan patience, Task? run = null)
+    {
+        SpinWait.SpinUntil(() => Waiting >= count || run is { IsFaulted: true } or { IsCanceled: true }, patience);
+        return Waiting >= count;
+    }
+
+    internal async Task ChargeAsync(string key, ChargeJob job, string silo, string place)
+    {
+        var state = this[job.Id];
+        lock (state)
+        {
+            state.Attempts.Add((silo, key));
+        }
+        using var span = _scenario.Spans.Begin($"charge job {job.Id}", place: place);
+        await UnlessDeadAsync(silo).ConfigureAwait(false);
+        if (state.HoldBefore)
+        {
+            await WaitAsync(state, silo).ConfigureAwait(false);
+        }
+        if (state.Refused)
+        {
+            throw new InvalidOperationException(RefusalOf(job.Id));
+        }
+        if (_keys.TryAdd(key, job.Id))
+        {
+            Interlocked.Increment(ref state.ChargeCount);
+        }
+        if (state.HoldAfter)
+        {
+            await WaitAsync(state, silo).ConfigureAwait(false);
+        }
+    }
+
+    private async Task WaitAsync(JobState state, string silo)
+    {
+        Interlocked.Increment(ref state.WaitingCount);
+        state.WaitingOn = silo;
+        try
+        {
+            await _released.Task.WaitAsync(LongestWait).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // never released: go on rather than hang the run
+        }
+        finally
+        {
+            state.WaitingOn = null;
+            Interlocked.Decrement(ref state.WaitingCount);
+        }
+        await UnlessDeadAsync(silo).ConfigureAwait(false);
+    }
+
+    /// <summary>On a dead silo, waits until the run is over and then ends the charge without making it.</summary>
+    private async Task UnlessDeadAsync(string silo)
+    {
+        if (_dead.ContainsKey(silo))
+        {
+            await _over.Task.WaitAsync(LongestWait).ConfigureAwait(false);
+            throw new OperationCanceledException($"{silo} is dead: its work goes no further");
+        }
+    }
+
+    private void Mark(IEnumerable<int> ids, Action<JobState> mark)
+    {
+        foreach (var id in ids)
+        {
+            mark(this[id]);
+        }
+    }
+
+    /// <summary>Lets every charge waiting go, and stops taking this run's charges.</summary>
+    public void Dispose()
+    {
+        Payments.Unstage(this);
+        Release();
+        _over.TrySetResult();
+    }
+
+    private sealed class JobState
+    {
+        public readonly List<(string Silo, string Key)> Attempts = [];
+        public volatile bool HoldBefore;
+        public volatile bool HoldAfter;
+        public volatile bool Refused;
+        public volatile string? WaitingOn;
+        public int WaitingCount;
+        public int ChargeCount;
+    }
+}
