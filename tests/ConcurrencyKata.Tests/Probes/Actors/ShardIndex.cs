@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using Orleans.Runtime;
 
@@ -12,23 +11,18 @@ namespace ConcurrencyKata.Tests.Probes;
 /// when its token was cancelled. A look-up never waits longer than 20 s, so a shard never let go
 /// cannot hang the run. A query nobody staged answers at once, with nothing.
 /// </summary>
-public sealed class ShardIndex(ILocalSiloDetails silo, IGrainContextAccessor grains) : IShardIndex
+public sealed class ShardIndex(ILocalSiloDetails silo, IGrainContextAccessor grains) : StagedService<StagedSearch>(silo, grains), IShardIndex
 {
-    private static readonly ConcurrentDictionary<string, StagedSearch> Staged = new(StringComparer.Ordinal);
-
     /// <summary>A query of its own for one check, over <paramref name="shards"/> shards, drawn on <paramref name="scenario"/>'s timeline.</summary>
     public static StagedSearch Stage(Scenario scenario, int shards)
     {
         var staged = new StagedSearch(scenario, $"q{Guid.NewGuid():N}"[..9], shards);
-        Staged[staged.Query] = staged;
-        return staged;
+        return Add(staged.Query, staged);
     }
 
-    internal static void Unstage(StagedSearch staged) => Staged.TryRemove(new KeyValuePair<string, StagedSearch>(staged.Query, staged));
-
     public Task<IReadOnlyList<string>> LookUpAsync(int shard, string query, CancellationToken cancellationToken)
-        => Staged.TryGetValue(query, out var staged)
-            ? staged.LookUpAsync(shard, SharedCluster.SiloName(silo), grains.GrainContext is { } grain ? SharedCluster.Place(silo, grain.GrainId) : SharedCluster.SiloName(silo), cancellationToken)
+        => Find(query) is { } staged
+            ? staged.LookUpAsync(shard, SiloName, Place, cancellationToken)
             : Task.FromResult<IReadOnlyList<string>>([]);
 }
 
@@ -114,7 +108,7 @@ public sealed class StagedSearch : IDisposable
     /// <summary>Lets every shard still waiting go (with nothing), and stops answering the query.</summary>
     public void Dispose()
     {
-        ShardIndex.Unstage(this);
+        ShardIndex.Remove(Query, this);
         foreach (var shard in _shards)
         {
             shard.Reply.TrySetResult([]);
