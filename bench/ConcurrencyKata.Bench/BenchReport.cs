@@ -10,7 +10,7 @@ public sealed record BenchResults(
     string Machine,
     bool Quick,
     int Repeats,
-    IReadOnlyList<(string Name, string Description)> Workloads,
+    IReadOnlyList<(string Name, string Description, int? Operations)> Workloads,
     IReadOnlyList<Cell> Cells,
     IReadOnlyList<(string Unit, double MedianNanoseconds)> UnitCosts,
     int GatheredWaits,
@@ -24,7 +24,7 @@ public static class BenchReport
 
     public static void Table(IAnsiConsole console, BenchResults results)
     {
-        foreach (var (name, description) in results.Workloads)
+        foreach (var (name, description, operations) in results.Workloads)
         {
             var table = new Table().Title($"[bold]{Markup.Escape(name)}[/]: {Markup.Escape(description)}").Border(TableBorder.Simple);
             table.AddColumns("strategy", "workers", "median", "spread", "speedup", "limit", "of limit");
@@ -34,6 +34,10 @@ public static class BenchReport
                     $"{cell.Speedup:0.00}×", $"{cell.Limit:0.0}×", $"{cell.OfLimit:P0}");
             }
             console.Write(table);
+            if (PerSecond(results, name, operations) is { } rates)
+            {
+                console.MarkupLine(Markup.Escape(rates));
+            }
         }
         var costs = new Table().Title("[bold]The cost of one unit of concurrency[/] (BenchmarkDotNet, median)").Border(TableBorder.Simple);
         costs.AddColumns("unit", "start to finish");
@@ -50,7 +54,7 @@ public static class BenchReport
     {
         Directory.CreateDirectory(directory);
         var files = new List<string>();
-        foreach (var (name, _) in results.Workloads)
+        foreach (var (name, _, _) in results.Workloads)
         {
             files.AddRange(Chart(directory, name, results.Cells.Where(c => c.Workload == name).ToList()));
         }
@@ -63,6 +67,8 @@ public static class BenchReport
             machine = results.Machine,
             quick = results.Quick,
             repeats = results.Repeats,
+            // the first strategy of each workload is its baseline: the speedups are over it
+            workloads = results.Workloads.Select(w => new { name = w.Name, description = w.Description, baseline = results.Cells.FirstOrDefault(c => c.Workload == w.Name)?.Strategy }),
             cells = results.Cells.Select(c => new { workload = c.Workload, strategy = c.Strategy, workers = c.Workers, seconds = c.Seconds, median = c.Median, speedup = c.Speedup, limit = c.Limit }),
             unitCosts = results.UnitCosts.Select(u => new { unit = u.Unit, medianNanoseconds = u.MedianNanoseconds }),
             gather = new { waits = results.GatheredWaits, seconds = results.GatherSeconds, peakThreads = results.GatherPeakThreads },
@@ -77,9 +83,10 @@ public static class BenchReport
         md.AppendLine("# Async, threads and processes, measured");
         md.AppendLine();
         md.AppendLine($"Machine: {results.Machine}. Median wall time of {results.Repeats} runs per cell{(results.Quick ? " (`--quick`: small sizes, two worker counts; the figures are rough)" : "")}; " +
-                                 "spread is the fastest and slowest run. Speedup is over the sequential strategy; the limit is the best speedup the workload allows " +
-                                 "with that many workers (the core count for computation, the number of waits for waiting).");
-        foreach (var (name, description) in results.Workloads)
+                                 "spread is the fastest and slowest run. Speedup is over the workload's first strategy (sequential; one silo for the actors); " +
+                                 "the limit is the best speedup the workload allows with that many workers (the core count for computation, the number of waits " +
+                                 "for waiting, one silo's throughput for silos sharing one machine).");
+        foreach (var (name, description, operations) in results.Workloads)
         {
             md.AppendLine();
             md.AppendLine(Invariant, $"## {name}: {description}");
@@ -91,6 +98,11 @@ public static class BenchReport
             foreach (var cell in results.Cells.Where(c => c.Workload == name))
             {
                 md.AppendLine(Invariant, $"| {cell.Strategy} | {cell.Workers?.ToString(Invariant) ?? "-"} | {Ms(cell.Median)} | {Ms(cell.Min)[..^3]}–{Ms(cell.Max)} | {cell.Speedup:0.00}× | {cell.Limit:0.0}× | {cell.OfLimit * 100:0}% |");
+            }
+            if (PerSecond(results, name, operations) is { } rates)
+            {
+                md.AppendLine();
+                md.AppendLine(rates);
             }
         }
         md.AppendLine();
@@ -155,6 +167,13 @@ public static class BenchReport
         yield return png;
         yield return svg;
     }
+
+    /// <summary>For a workload that counts its operations: how many per second each of its cells made (median run).</summary>
+    private static string? PerSecond(BenchResults results, string workload, int? operations)
+        => operations is not { } count
+            ? null
+            : "Per second: " + string.Join("; ", results.Cells.Where(c => c.Workload == workload)
+                .Select(c => $"{c.Strategy}{(c.Workers is { } w ? $", {w} {(w == 1 ? "silo" : "silos")}" : "")}: {(count / c.Median).ToString("N0", Invariant)}")) + ".";
 
     /// <summary>How a learner's row is named: the reference's name, then this (<see cref="ISolutions.Suffix"/>).</summary>
     private const string Yours = ", yours";

@@ -7,7 +7,7 @@ public enum BenchSize { Full, Quick, Smoke }
 
 /// <summary>What each run of the bench measures: its sizes, how often each cell is repeated, which worker counts, how long BenchmarkDotNet measures each unit cost.</summary>
 public sealed record BenchSettings(BenchSize Size, int Repeats, IReadOnlyList<int> WorkerCounts, int Waits, TimeSpan Wait, int CpuJobs, int Documents, TimeSpan Fetch,
-    int GatheredWaits, int UnitCostWarmups, int UnitCostIterations, TimeSpan UnitCostIterationTime)
+    int GatheredWaits, int UnitCostWarmups, int UnitCostIterations, TimeSpan UnitCostIterationTime, int GrainCalls)
 {
     public bool Quick => Size != BenchSize.Full;
 
@@ -19,11 +19,11 @@ public sealed record BenchSettings(BenchSize Size, int Repeats, IReadOnlyList<in
     public static BenchSettings For(BenchSize size) => size switch
     {
         BenchSize.Smoke => new(size, 2, [1, 2], Waits: 4, Wait: TimeSpan.FromMilliseconds(10), CpuJobs: 2, Documents: 2, Fetch: TimeSpan.FromMilliseconds(10), GatheredWaits: 100,
-            UnitCostWarmups: 1, UnitCostIterations: 1, UnitCostIterationTime: TimeSpan.FromMilliseconds(20)),
+            UnitCostWarmups: 1, UnitCostIterations: 1, UnitCostIterationTime: TimeSpan.FromMilliseconds(20), GrainCalls: 256),
         BenchSize.Quick => new(size, 2, [1, 2], Waits: 8, Wait: TimeSpan.FromMilliseconds(40), CpuJobs: 4, Documents: 4, Fetch: TimeSpan.FromMilliseconds(40), GatheredWaits: 1_000,
-            UnitCostWarmups: 1, UnitCostIterations: 3, UnitCostIterationTime: TimeSpan.FromMilliseconds(100)),
+            UnitCostWarmups: 1, UnitCostIterations: 3, UnitCostIterationTime: TimeSpan.FromMilliseconds(100), GrainCalls: 4_000),
         _ => new(size, 5, [.. Enumerable.Range(1, 2 * Environment.ProcessorCount)], Waits: 12, Wait: TimeSpan.FromMilliseconds(50), CpuJobs: 8, Documents: 6, Fetch: TimeSpan.FromMilliseconds(50), GatheredWaits: 10_000,
-            UnitCostWarmups: 2, UnitCostIterations: 6, UnitCostIterationTime: TimeSpan.FromMilliseconds(250)),
+            UnitCostWarmups: 2, UnitCostIterations: 6, UnitCostIterationTime: TimeSpan.FromMilliseconds(250), GrainCalls: 100_000),
     };
 }
 

@@ -54,7 +54,8 @@ IJobPool Pool(ISolutions code, int workers)
 
 // --workload CPU-bound (or I/O-bound, Mixed): only that one, for a closer look
 var only = args.SkipWhile(a => a != "--workload").Skip(1).FirstOrDefault();
-var workloads = new Workloads(settings, solutions, Pool).All.Where(w => only is null || w.Name.Equals(only, StringComparison.OrdinalIgnoreCase)).ToList();
+await using var clusters = new ActorClusters();
+var workloads = new Workloads(settings, solutions, Pool, clusters).All.Where(w => only is null || w.Name.Equals(only, StringComparison.OrdinalIgnoreCase)).ToList();
 var cells = new List<Cell>();
 IReadOnlyList<(string, double)> unitCosts = [];
 (double Seconds, int PeakThreads) gather = default;
@@ -78,7 +79,7 @@ try
                     foreach (int? workers in strategy.TakesWorkers ? settings.WorkerCounts.Select(w => (int?)w) : [null])
                     {
                         task.Description = $"{workload.Name}: {strategy.Name}{(workers is { } w ? $", {w} worker(s)" : "")}";
-                        if (workers is null || workers == settings.WorkerCounts[0] || strategy.Name.Contains("pool", StringComparison.Ordinal))
+                        if (workers is null || workers == settings.WorkerCounts[0] || strategy.WarmsEachWorkerCount)
                         {
                             strategy.Run(workers ?? 1); // warm-up: compiled (once per strategy), each pool's workers started
                         }
@@ -102,7 +103,7 @@ finally
     }
 }
 
-var results = new BenchResults(Machine.Describe(), settings.Quick, settings.Repeats, [.. workloads.Select(w => (w.Name, w.Description))], cells, unitCosts,
+var results = new BenchResults(Machine.Describe(), settings.Quick, settings.Repeats, [.. workloads.Select(w => (w.Name, w.Description, w.Operations))], cells, unitCosts,
     settings.GatheredWaits, gather.Seconds, gather.PeakThreads);
 BenchReport.Table(console, results);
 var files = BenchReport.Write(output, results);

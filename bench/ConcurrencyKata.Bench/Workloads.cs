@@ -2,11 +2,19 @@ using System.Diagnostics;
 
 namespace ConcurrencyKata.Bench;
 
-/// <summary>One way of running a workload: a name, whether it takes a worker count, and the run itself.</summary>
-public sealed record Strategy(string Name, bool TakesWorkers, Action<int> Run);
+/// <summary>
+/// One way of running a workload: a name, whether it takes a worker count, and the run itself.
+/// <paramref name="WarmsEachWorkerCount"/>: its first run with each worker count is a warm-up, not
+/// timed (what it starts per count: a pool's worker processes, a cluster's silos).
+/// </summary>
+public sealed record Strategy(string Name, bool TakesWorkers, Action<int> Run, bool WarmsEachWorkerCount = false);
 
-/// <summary>A kind of work (waiting, computing, both), the ways to run it, and the best speedup it allows with a number of workers.</summary>
-public sealed record Workload(string Name, string Description, IReadOnlyList<Strategy> Strategies, Func<int?, double> Limit);
+/// <summary>
+/// A kind of work (waiting, computing, both, grain calls), the ways to run it, and the best speedup
+/// it allows with a number of workers. <paramref name="Operations"/>: how many operations one run
+/// makes, when the report should say how many per second.
+/// </summary>
+public sealed record Workload(string Name, string Description, IReadOnlyList<Strategy> Strategies, Func<int?, double> Limit, int? Operations = null);
 
 /// <summary>
 /// The three workloads of the comparison, each run by the reference solutions' own code (and, with
@@ -15,13 +23,13 @@ public sealed record Workload(string Name, string Description, IReadOnlyList<Str
 /// the library baseline. Worker processes come from one long-lived pool per solution and worker
 /// count, started before anything is timed.
 /// </summary>
-public sealed class Workloads(BenchSettings settings, IReadOnlyList<ISolutions> solutions, Func<ISolutions, int, IJobPool> pools)
+public sealed class Workloads(BenchSettings settings, IReadOnlyList<ISolutions> solutions, Func<ISolutions, int, IJobPool> pools, ActorClusters clusters)
 {
     private static readonly int Cores = Environment.ProcessorCount;
 
     public const string Sequential = "sequential";
 
-    public IReadOnlyList<Workload> All => [Waiting(), Computing(), Mixed()];
+    public IReadOnlyList<Workload> All => [Waiting(), Computing(), Mixed(), Actors()];
 
     /// <summary>Many waits of the same length: the best is all at once, the longest single wait.</summary>
     private Workload Waiting()
@@ -42,7 +50,7 @@ public sealed class Workloads(BenchSettings settings, IReadOnlyList<ISolutions> 
             .. Each("01", "async gather", false, code => _ => Wait(() => code.GatherAsync(fetcher, keys))),
             .. Each("07", "dedicated threads", true, code => w => code.RunOnThreads(keys, k => { Thread.Sleep(wait); return k; }, w)),
             .. Each("10", "threads under the GIL", true, code => w => Interpret(code, w, i => new Block(wait), n)),
-            .. Each("12", "process pool", true, code => w => Wait(() => pools(code, w).MapAsync([.. Enumerable.Range(0, n).Select(i => new Job(i, JobKind.Sleep, (long)wait.TotalMilliseconds))]))),
+            .. Each("12", "process pool", true, code => w => Wait(() => pools(code, w).MapAsync([.. Enumerable.Range(0, n).Select(i => new Job(i, JobKind.Sleep, (long)wait.TotalMilliseconds))])), warmsEachWorkerCount: true),
             new("Parallel.ForEachAsync", true, w => Wait(() => Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = w },
                 async (k, ct) => await fetcher.FetchAsync(k, ct).ConfigureAwait(false)))),
         ],
@@ -66,7 +74,7 @@ public sealed class Workloads(BenchSettings settings, IReadOnlyList<ISolutions> 
             .. Each("07", "dedicated threads", true, code => w => code.RunOnThreads(documents, DocumentChecksum.Compute, w)),
             // the interpreter computes in calibrated units of 1 ms: as many as one digest takes here
             .. Each("10", "threads under the GIL", true, code => w => Interpret(code, w, _ => new Compute((int)Math.Round(digest * 1000)), n)),
-            .. Each("12", "process pool", true, code => w => Wait(() => pools(code, w).MapAsync([.. documents.Select((d, i) => new Job(i, JobKind.Checksum, 0, d))]))),
+            .. Each("12", "process pool", true, code => w => Wait(() => pools(code, w).MapAsync([.. documents.Select((d, i) => new Job(i, JobKind.Checksum, 0, d))])), warmsEachWorkerCount: true),
             new("Parallel.For", true, w => Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = w }, i => DocumentChecksum.Compute(documents[i]))),
         ],
         workers => Math.Min(workers ?? Cores, Cores));
@@ -98,11 +106,40 @@ public sealed class Workloads(BenchSettings settings, IReadOnlyList<ISolutions> 
     }
 
     /// <summary>
+    /// Grain calls: deposits to the reference's account grains (exercise 14), from many callers at
+    /// once, on a cluster of 1, 2, ... silos ("workers"), every silo in this process. The baseline is
+    /// one silo: more silos here add no cores, only calls between silos, so the limit is what one
+    /// silo does (1×). A real cluster has a machine per silo, and its cores come with it. The calls
+    /// made one at a time, awaiting each, show what one caller alone gets.
+    /// </summary>
+    private Workload Actors()
+    {
+        var calls = settings.GrainCalls;
+        const int accounts = 256, callers = 64;
+        Task Deposits(int silos, int at) => Task.WhenAll(Enumerable.Range(0, at).Select(async caller =>
+        {
+            var client = clusters.Client(silos);
+            for (var i = caller; i < calls; i += at)
+            {
+                await client.GetGrain<IAccountGrain>($"a{i % accounts}").DepositAsync(1m).ConfigureAwait(false);
+            }
+        }));
+        return new Workload("Actors", $"{calls:N0} deposits to {accounts} account grains (14) by {callers} callers at once, against the silo count (workers); " +
+                                      "every silo in this one process, sharing its cores: speedup over one silo, whose throughput is the limit",
+        [
+            new("one silo (14)", false, _ => Wait(() => Deposits(1, callers))),
+            new("one caller, one call at a time", false, _ => Wait(() => Deposits(1, 1))),
+            new("account grains (14)", true, silos => Wait(() => Deposits(silos, callers)), WarmsEachWorkerCount: true),
+        ],
+        _ => 1.0, calls);
+    }
+
+    /// <summary>
     /// The strategy "name (exercise)" run by each solution that has the exercise: the reference's
     /// row, then the learner's beneath it ("name (exercise), yours").
     /// </summary>
-    private IEnumerable<Strategy> Each(string exercise, string name, bool takesWorkers, Func<ISolutions, Action<int>> run)
-        => solutions.Where(code => code.Has(exercise)).Select(code => new Strategy($"{name} ({exercise}){code.Suffix}", takesWorkers, run(code)));
+    private IEnumerable<Strategy> Each(string exercise, string name, bool takesWorkers, Func<ISolutions, Action<int>> run, bool warmsEachWorkerCount = false)
+        => solutions.Where(code => code.Has(exercise)).Select(code => new Strategy($"{name} ({exercise}){code.Suffix}", takesWorkers, run(code), warmsEachWorkerCount));
 
     /// <summary>The wall time of one digest here (median of three), for the mixed workload's limit.</summary>
     private static double MeasureDigest()

@@ -173,15 +173,16 @@ public sealed class BenchOutputTests
         try
         {
             byte[] png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0];
-            foreach (var name in new[] { "i-o-bound", "cpu-bound", "mixed" })
+            foreach (var name in Bench.Workloads.Select(w => new string([.. w.ToLowerInvariant().Select(c => char.IsLetterOrDigit(c) ? c : '-')])))
             {
                 File.WriteAllBytes(Path.Combine(dir, name + ".png"), png);
                 File.WriteAllText(Path.Combine(dir, name + ".svg"), "<svg></svg>");
             }
-            File.WriteAllText(Path.Combine(dir, "report.md"), "## I/O-bound: x\n## CPU-bound: x\n## Mixed: x\n## Unit costs: x\n");
+            File.WriteAllText(Path.Combine(dir, "report.md"), string.Concat(Bench.Workloads.Select(w => $"## {w}: x\n")) + "## Unit costs: x\n");
             string Cells(string workload, double median) => string.Join(",", new[] { "sequential", "a", "b" }.Select(s =>
                 $$"""{"workload":"{{workload}}","strategy":"{{s}}","median":{{median}},"seconds":[0.1,0.2]}"""));
-            string Json(double cpuMedian) => $$$"""{"cells":[{{{Cells("I/O-bound", 0.1)}}},{{{Cells("CPU-bound", cpuMedian)}}},{{{Cells("Mixed", 0.1)}}}],"unitCosts":[1,2,3,4],"gather":{"seconds":0.2}}""";
+            var named = string.Join(",", Bench.Workloads.Select(w => $$"""{"name":"{{w}}","baseline":"sequential"}"""));
+            string Json(double cpuMedian) => $$$"""{"workloads":[{{{named}}}],"cells":[{{{string.Join(",", Bench.Workloads.Select(w => Cells(w, w == "CPU-bound" ? cpuMedian : 0.1)))}}}],"unitCosts":[1,2,3,4],"gather":{"seconds":0.2}}""";
             File.WriteAllText(Path.Combine(dir, "results.json"), Json(0.1));
 
             Bench.CheckOutput(dir).Should().BeEmpty();

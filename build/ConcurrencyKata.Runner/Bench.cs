@@ -13,7 +13,7 @@ namespace ConcurrencyKata.Runner;
 /// </summary>
 public static class Bench
 {
-    public static readonly string[] Workloads = ["I/O-bound", "CPU-bound", "Mixed"];
+    public static readonly string[] Workloads = ["I/O-bound", "CPU-bound", "Mixed", "Actors"];
 
     public static string Project(KataRepository repository) => Path.Combine(repository.Root, "bench", "ConcurrencyKata.Bench", "ConcurrencyKata.Bench.csproj");
 
@@ -115,9 +115,13 @@ public static class Bench
             foreach (var workload in Workloads)
             {
                 var own = cells.Where(c => c.GetProperty("workload").GetString() == workload).ToList();
-                if (!own.Any(c => c.GetProperty("strategy").GetString() == "sequential"))
+                // the baseline its speedups are over: sequential, or one silo for the actors
+                var baseline = root.TryGetProperty("workloads", out var named)
+                    ? named.EnumerateArray().Where(w => w.GetProperty("name").GetString() == workload).Select(w => w.GetProperty("baseline").GetString()).FirstOrDefault()
+                    : null;
+                if (baseline is null || !own.Any(c => c.GetProperty("strategy").GetString() == baseline))
                 {
-                    problems.Add($"results.json has no sequential cell for {workload}");
+                    problems.Add($"results.json has no baseline cell for {workload}{(baseline is null ? " (no baseline named)" : $" (\"{baseline}\")")}");
                 }
                 if (own.Count < 3 || own.Any(c => !(c.GetProperty("median").GetDouble() > 0) || c.GetProperty("seconds").GetArrayLength() < 2))
                 {
