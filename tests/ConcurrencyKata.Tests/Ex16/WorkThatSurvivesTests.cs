@@ -119,7 +119,7 @@ public sealed class WorkThatSurvivesTests(SurvivalCluster cluster) : IClassFixtu
         staged.HoldBefore(staged.Ids);
 
         var run = Runner().RunAsync(staged.Jobs);
-        var all = staged.WaitForWaiting(jobs, TimeSpan.FromSeconds(5), run);
+        var all = staged.WaitForWaiting(jobs, TimeSpan.FromSeconds(3), run);
         var waiting = staged.Waiting;
         var perSilo = cluster.Alive.Select(s => (Silo: s, Jobs: staged.WaitingOn(s).Count)).ToList();
         staged.Release();
@@ -223,7 +223,7 @@ public sealed class WorkThatSurvivesTests(SurvivalCluster cluster) : IClassFixtu
 
         var before = ThreadCensus.HeldThroughout(TimeSpan.FromMilliseconds(100));
         var run = Runner().RunAsync(staged.Jobs);
-        var all = staged.WaitForWaiting(24, TimeSpan.FromSeconds(5), run);
+        var all = staged.WaitForWaiting(24, TimeSpan.FromSeconds(3), run);
         Thread.Sleep(50);
         var held = ThreadCensus.HeldThroughout(TimeSpan.FromMilliseconds(300)).Minus(before);
         var waiting = staged.Waiting;
@@ -232,7 +232,7 @@ public sealed class WorkThatSurvivesTests(SurvivalCluster cluster) : IClassFixtu
 
         scenario.Check(all && held.BusyPoolThreads + held.OtherThreads <= ThreadCensus.OtherThreadsTolerated, () =>
             "Expected no thread to be held while a run's 24 jobs, all charging, wait for the payments service: a grain that awaits holds none.\n" +
-            $"Observed: {waiting} of 24 charging within 5 s; {held} held for the whole 300 ms the test looked.\n" +
+            $"Observed: {waiting} of 24 charging within 3 s; {held} held for the whole 300 ms the test looked.\n" +
             "Look at: .Result, .Wait() or Task.WaitAll inside a grain. Each blocks a thread of the silo for as long as the jobs take, " +
             "and a grain blocked in its own turn may not even get its calls out (here a runner blocked in Task.WaitAll sent none).");
     }
