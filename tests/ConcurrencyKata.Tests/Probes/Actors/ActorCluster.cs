@@ -101,7 +101,10 @@ public abstract class SharedCluster : IAsyncLifetime
 
     private async Task<InProcessTestCluster> StartAsync()
     {
-        var builder = new InProcessTestClusterBuilder(Silos);
+        // one silo first, then the others one at a time: silos that join at once contend for the
+        // membership table, and the one that loses waits seconds before it tries again (measured:
+        // 3 silos started together took 1.2 to 5.5 s; one after another, each further silo joins in about 0.15 s)
+        var builder = new InProcessTestClusterBuilder(1);
         builder.Options.ConfigureFileLogging = false; // errors go to the console; no log files piling up next to the judge
         builder.ConfigureHost(host => host.Logging.SetMinimumLevel(LogLevel.Error));
         builder.ConfigureSilo((_, silo) =>
@@ -115,6 +118,10 @@ public abstract class SharedCluster : IAsyncLifetime
         var cluster = builder.Build();
         using var patience = new CancellationTokenSource(StartPatience);
         await cluster.DeployAsync(patience.Token).ConfigureAwait(false);
+        while (cluster.Silos.Count < Silos)
+        {
+            await cluster.StartAdditionalSiloAsync().WaitAsync(patience.Token).ConfigureAwait(false);
+        }
         NameSilos(cluster);
         return cluster;
     }

@@ -101,8 +101,17 @@ public sealed class StagedSearch : IDisposable
         Interlocked.Increment(ref state.AskedCount);
         state.Silo = silo;
         using var span = _scenario.Spans.Begin("index look-up", place: place);
-        using var noted = cancellationToken.Register(() => state.CancelledAt ??= Stopwatch.GetTimestamp());
-        return await state.Reply.Task.WaitAsync(LongestWait, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await state.Reply.Task.WaitAsync(LongestWait, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // noted here, not in a callback registered on the token: the wait's own callback may end the
+            // look-up first, and leaving it would unregister a callback of ours that had not yet run
+            state.CancelledAt ??= Stopwatch.GetTimestamp();
+            throw;
+        }
     }
 
     /// <summary>Lets every shard still waiting go (with nothing), and stops answering the query.</summary>
