@@ -19,8 +19,8 @@ public sealed class ActorClusters : IAsyncDisposable
     {
         if (!_clusters.TryGetValue(silos, out var cluster))
         {
-            // one silo, then the others one at a time, as the judge starts its clusters: silos that
-            // join at once contend for the membership table and can wait seconds
+            // one silo, then the others one at a time, as the judge starts its clusters: silos started
+            // together sometimes took seconds longer
             var builder = new InProcessTestClusterBuilder(1);
             builder.Options.ConfigureFileLogging = false; // no logs/ folder where the bench runs
             builder.ConfigureHost(host => host.Logging.SetMinimumLevel(LogLevel.Error));

@@ -101,9 +101,9 @@ public abstract class SharedCluster : IAsyncLifetime
 
     private async Task<InProcessTestCluster> StartAsync()
     {
-        // one silo first, then the others one at a time: silos that join at once contend for the
-        // membership table, and the one that loses waits seconds before it tries again (measured:
-        // 3 silos started together took 1.2 to 5.5 s; one after another, each further silo joins in about 0.15 s)
+        // one silo first, then the others one at a time. Started together, 3 silos took 1.2 to 5.5 s
+        // (Orleans' log showed the last of them becoming active some 4 s after the others); one after
+        // another, each further silo joins in about 0.15 s
         var builder = new InProcessTestClusterBuilder(1);
         builder.Options.ConfigureFileLogging = false; // errors go to the console; no log files piling up next to the judge
         builder.ConfigureHost(host => host.Logging.SetMinimumLevel(LogLevel.Error));
