@@ -11,7 +11,7 @@ namespace ConcurrencyKata.Tests.Probes;
 /// A cluster of Orleans silos and a client, all in the judge's own process on localhost, with
 /// in-memory everything, as an xunit class fixture. The cluster behind it is started once per run
 /// of the judge, by the first check that needs it, and shared by every later one (the judge's host
-/// runs checks one at a time, and a cold start costs 1 to 5 s): <see cref="StopAllAsync"/> stops
+/// runs checks one at a time, and a cold start costs 1.2 to 1.7 s): <see cref="StopAllAsync"/> stops
 /// every cluster started when the run ends. Every grain call in every silo goes through
 /// <see cref="CallProbe"/>, which puts it on the running check's timeline and can hold it at a gate.
 /// A call that waits for another longer than <see cref="CallTimeout"/> fails with a
