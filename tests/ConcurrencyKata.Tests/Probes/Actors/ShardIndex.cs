@@ -43,19 +43,11 @@ public sealed class StagedSearch : IDisposable
 
     public string Query { get; }
 
-    public int Count => _shards.Length;
-
     /// <summary>The hits shard <paramref name="shard"/> answers with: two of its own.</summary>
     public IReadOnlyList<string> HitsOf(int shard) => [$"{Query}/{shard}a", $"{Query}/{shard}b"];
 
-    /// <summary>How many shards have been asked (and have not finished) now.</summary>
-    public int Waiting => _shards.Count(s => s.Asked > 0 && !s.Reply.Task.IsCompleted);
-
     /// <summary>How many look-ups of this query have arrived, over all shards.</summary>
     public int Asked => _shards.Sum(s => s.Asked);
-
-    /// <summary>How many times shard <paramref name="shard"/> was asked.</summary>
-    public int AskedOf(int shard) => _shards[shard].Asked;
 
     /// <summary>The silos the shards were asked on.</summary>
     public IReadOnlyList<string> Silos => [.. _shards.Select(s => s.Silo).OfType<string>().Distinct().Order()];
