@@ -53,7 +53,10 @@ public sealed class RepositoryTests
         control.Key.Should().Be("NegativeControls/01-async-gather/sequential-await");
         control.Summary.Should().Be("awaits each fetch in turn");
         Variant.Of(control).Properties.Should().Equal("KataControl=NegativeControls/01-async-gather/sequential-await");
-        Variant.Of(control).Name.Should().Be("NegativeControls-01-async-gather-sequential-await", "the judge's bin/obj folder for it");
+        Variant.Of(control).Name.Should().Be("NegativeControls-01-async-gather-sequential-await", "the folder of its results");
+        var judge = new Judge(kata.Repository);
+        judge.AssemblyPath(Variant.Of(control)).Should().Be(judge.AssemblyPath(Variant.Of(alternative)), "every control runs from one copy of the reference judge")
+            .And.Contain($"{Path.DirectorySeparatorChar}swapped{Path.DirectorySeparatorChar}");
         alternative.Key.Should().Be("AlternativeSolutions/01-async-gather/linq");
         alternative.Summary.Should().Be("Task.WhenAll over Select");
     }

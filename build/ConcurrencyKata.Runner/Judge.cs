@@ -37,7 +37,7 @@ public sealed partial class Judge(KataRepository repository, bool strict = false
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(12);
 
     /// <summary>The judge's assembly built against <paramref name="variant"/>.</summary>
-    public string AssemblyPath(Variant variant) => repository.JudgeAssembly(variant.Name);
+    public string AssemblyPath(Variant variant) => repository.JudgeAssembly(variant.ControlKey is null ? variant.Name : SwappedFolder);
 
     /// <summary>Where the checks' timelines of the last full run against <paramref name="variant"/> are kept (JSON lines, one per scenario), for the HTML report.</summary>
     public string TimelinesFile(Variant variant) => repository.TimelinesFile(variant.Name);

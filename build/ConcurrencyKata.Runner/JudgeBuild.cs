@@ -191,6 +191,9 @@ public sealed partial class Judge
     /// again: compile only the solutions assembly with the control's files swapped in (in this
     /// process, from the reference build's recorded inputs: <see cref="ControlCompiler"/>), then
     /// run a copy of the reference judge with that assembly in place of the reference one.
+    /// Every control runs from one copy (<see cref="SwappedFolder"/>), one control at a time: a
+    /// copy per control took 27 MB each, 7 GB for the course's controls. The copy is made again
+    /// when the reference build differs from the one it was copied from.
     /// </summary>
     private BuildOutcome BuildBySwap(Variant variant)
     {
@@ -207,15 +210,50 @@ public sealed partial class Judge
         var key = variant.ControlKey!;
         var exercise = key.Split('/')[1];
         var target = Path.GetDirectoryName(AssemblyPath(variant))!;
+        CopyOfReference(Path.GetDirectoryName(reference)!, target);
+        var inputs = CompileInputs.Read(inputsFile);
+        var patched = Path.Combine(repository.StateDirectory, "patched", variant.Name);
+        if (Directory.Exists(patched))
+        {
+            Directory.Delete(patched, recursive: true);
+        }
+        var sources = ControlCompiler.SwapIn(inputs.Sources, Path.Combine(repository.SolutionsDirectory, exercise), Path.Combine(repository.Root, "tests", key), patched);
+        return ControlCompiler.Compile(inputs, sources, Path.Combine(target, SolutionsAssembly));
+    }
+
+    /// <summary>The folder, beside the other variants' bin folders, that every control's judge runs from.</summary>
+    internal const string SwappedFolder = "swapped";
+
+    private const string SolutionsAssembly = "ConcurrencyKata.Solutions.dll";
+
+    /// <summary>
+    /// Makes <paramref name="target"/> a copy of the reference judge's folder, unless it already is
+    /// one of this very build (every file's name, size and time, kept in a stamp beside it); a
+    /// control's compile then replaces only the solutions assembly. The per-control folders of
+    /// older versions of this runner are removed on the way.
+    /// </summary>
+    private static void CopyOfReference(string from, string target)
+    {
+        var fingerprint = string.Join("\n", Directory.GetFiles(from, "*", SearchOption.AllDirectories)
+            .Order(StringComparer.Ordinal)
+            .Select(f => new FileInfo(f))
+            .Select(f => $"{Path.GetRelativePath(from, f.FullName)} {f.Length} {f.LastWriteTimeUtc.Ticks}"));
+        var stamp = Path.Combine(target, "..", "reference-copied.txt");
+        if (Directory.Exists(target) && File.Exists(stamp) && File.ReadAllText(stamp) == fingerprint)
+        {
+            return;
+        }
+        var variants = Path.GetFullPath(Path.Combine(target, "..", "..", ".."));
+        foreach (var old in Directory.GetDirectories(variants).Where(d => Path.GetFileName(d) is var n && (n.StartsWith("NegativeControls-", StringComparison.Ordinal) || n.StartsWith("AlternativeSolutions-", StringComparison.Ordinal))))
+        {
+            Directory.Delete(old, recursive: true);
+        }
         if (Directory.Exists(target))
         {
             Directory.Delete(target, recursive: true);
         }
-        CopyDirectory(Path.GetDirectoryName(reference)!, target);
-        var inputs = CompileInputs.Read(inputsFile);
-        var sources = ControlCompiler.SwapIn(inputs.Sources, Path.Combine(repository.SolutionsDirectory, exercise), Path.Combine(repository.Root, "tests", key),
-            Path.Combine(repository.StateDirectory, "patched", variant.Name));
-        return ControlCompiler.Compile(inputs, sources, Path.Combine(target, "ConcurrencyKata.Solutions.dll"));
+        CopyDirectory(from, target);
+        File.WriteAllText(stamp, fingerprint);
     }
 
     private static void CopyDirectory(string from, string to)
