@@ -31,7 +31,7 @@ public sealed class JobRunnerGrain : Grain, IJobRunnerGrain
         var outcomes = await Task.WhenAll(jobs.Select(RunOneAsync));
         var done = new List<int>();
         var failed = new List<JobFailure>();
-        foreach (var (job, error) in jobs.Zip(outcomes).OrderBy(r => r.First.Id))
+        foreach (var (job, error) in jobs.Zip(outcomes)) // the jobs' order, whatever order they ended in
         {
             if (error is null)
             {

@@ -4,7 +4,7 @@ namespace ConcurrencyKata;
 [GenerateSerializer, Immutable]
 public sealed record ChargeJob([property: Id(0)] int Id, [property: Id(1)] string Customer, [property: Id(2)] long Amount);
 
-/// <summary>How a run of jobs ended: every job is in one of the two lists, once, in the order of the jobs' ids.</summary>
+/// <summary>How a run of jobs ended: every job is in one of the two lists, once, in the order the jobs were given (not the order they ended in).</summary>
 /// <param name="Done">The ids of the jobs charged.</param>
 /// <param name="Failed">The jobs that failed by themselves (the payment was refused), each with its error.</param>
 [GenerateSerializer, Immutable]

@@ -82,6 +82,22 @@ public sealed class StagedRun : IDisposable
     public void Release() => _released.TrySetResult();
 
     /// <summary>
+    /// Lets the charges waiting at a gate go one at a time, in the order of <paramref name="ids"/>,
+    /// each once the one before has ended (at most 2 s each), so that the jobs answer in that order;
+    /// then every other charge, as <see cref="Release"/> does.
+    /// </summary>
+    public void ReleaseInTurn(IEnumerable<int> ids)
+    {
+        foreach (var state in ids.Select(id => this[id]).Where(s => Volatile.Read(ref s.WaitingCount) > 0))
+        {
+            var ended = Volatile.Read(ref state.EndedCount);
+            state.Gate.TrySetResult();
+            SpinWait.SpinUntil(() => Volatile.Read(ref state.EndedCount) > ended, TimeSpan.FromSeconds(2));
+        }
+        Release();
+    }
+
+    /// <summary>
     /// From now on <paramref name="silo"/> is dead for this run: its charges waiting at a gate, and any
     /// it starts, never go on (a silo killed in this process still has its tasks, which a machine that
     /// died would not), until the run is disposed, when they end without charging.
@@ -139,22 +155,29 @@ public sealed class StagedRun : IDisposable
             state.Attempts.Add((silo, key));
         }
         using var span = _scenario.Spans.Begin($"charge job {job.Id}", place: place);
-        await UnlessDeadAsync(silo).ConfigureAwait(false);
-        if (state.HoldBefore)
+        try
         {
-            await WaitAsync(state, silo).ConfigureAwait(false);
+            await UnlessDeadAsync(silo).ConfigureAwait(false);
+            if (state.HoldBefore)
+            {
+                await WaitAsync(state, silo).ConfigureAwait(false);
+            }
+            if (state.Refused)
+            {
+                throw new InvalidOperationException(RefusalOf(job.Id));
+            }
+            if (_keys.TryAdd(key, job.Id))
+            {
+                Interlocked.Increment(ref state.ChargeCount);
+            }
+            if (state.HoldAfter)
+            {
+                await WaitAsync(state, silo).ConfigureAwait(false);
+            }
         }
-        if (state.Refused)
+        finally
         {
-            throw new InvalidOperationException(RefusalOf(job.Id));
-        }
-        if (_keys.TryAdd(key, job.Id))
-        {
-            Interlocked.Increment(ref state.ChargeCount);
-        }
-        if (state.HoldAfter)
-        {
-            await WaitAsync(state, silo).ConfigureAwait(false);
+            Interlocked.Increment(ref state.EndedCount);
         }
     }
 
@@ -164,7 +187,7 @@ public sealed class StagedRun : IDisposable
         state.WaitingOn = silo;
         try
         {
-            await _released.Task.WaitAsync(LongestWait).ConfigureAwait(false);
+            await Task.WhenAny(_released.Task, state.Gate.Task).WaitAsync(LongestWait).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -213,5 +236,9 @@ public sealed class StagedRun : IDisposable
         public volatile string? WaitingOn;
         public int WaitingCount;
         public int ChargeCount;
+        public int EndedCount;
+
+        /// <summary>This job's own gate (<see cref="ReleaseInTurn"/>); every job's opens with the run's.</summary>
+        public readonly TaskCompletionSource Gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }
