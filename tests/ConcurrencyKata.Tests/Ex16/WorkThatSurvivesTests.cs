@@ -32,10 +32,18 @@ public sealed class WorkThatSurvivesTests(SurvivalCluster cluster) : IClassFixtu
     private static bool AllDoneOnce(RunReport? report, StagedRun staged)
         => report is not null && report.Done.SequenceEqual(staged.Ids) && report.Failed.Count == 0 && staged.Ids.All(id => staged.ChargesOf(id) == 1);
 
+    private static string Times(int n) => n == 1 ? "once" : $"{n} times";
+
+    /// <summary>A note when <paramref name="report"/> has every job done, but not in the jobs' order.</summary>
+    private static string OutOfOrder(RunReport? report, StagedRun staged)
+        => report is not null && !report.Done.SequenceEqual(staged.Ids) && report.Done.Order().SequenceEqual(staged.Ids.Order())
+            ? "; every job is done, but Done is not in the jobs' order (it is in the order they ended?)"
+            : "";
+
     /// <summary>The jobs of <paramref name="staged"/> charged other than once, as a message says them.</summary>
     private static string NotOnce(StagedRun staged)
     {
-        var wrong = staged.Jobs.Where(j => staged.ChargesOf(j.Id) != 1).Select(j => $"job {j.Id} {staged.ChargesOf(j.Id)} times (keys: {string.Join(", ", staged.KeysOf(j.Id).Distinct())})").ToList();
+        var wrong = staged.Jobs.Where(j => staged.ChargesOf(j.Id) != 1).Select(j => $"job {j.Id} {Times(staged.ChargesOf(j.Id))} (keys: {string.Join(", ", staged.KeysOf(j.Id).Distinct())})").ToList();
         return wrong.Count == 0 ? "every job once" : string.Join("; ", wrong.Take(5)) + (wrong.Count > 5 ? $"; and {wrong.Count - 5} more" : "");
     }
 
@@ -109,7 +117,7 @@ public sealed class WorkThatSurvivesTests(SurvivalCluster cluster) : IClassFixtu
 
         scenario.Check(AllDoneOnce(report, staged) && !answeredEarly, () =>
             "Expected a run of 30 jobs, nothing refused and no silo lost, to report all 30 done, in the jobs' order (their charges were let go last to first), once each job had been charged, once.\n" +
-            $"Observed: {(answeredEarly ? "the run answered while every charge was still waiting at its gate; then " : "")}{Ended(report, error)}; charges: {NotOnce(staged)}.\n" +
+            $"Observed: {(answeredEarly ? "the run answered while every charge was still waiting at its gate; then " : "")}{Ended(report, error)}{OutOfOrder(report, staged)}; charges: {NotOnce(staged)}.\n" +
             "Look at: a job is done when its worker has answered, not when it was sent: await each job's call. " +
             "Done lists the jobs in their order, not in the order they ended. " +
             "And the idempotency key must be the same for every job's charge and different between jobs: it names the job.");
@@ -157,7 +165,8 @@ public sealed class WorkThatSurvivesTests(SurvivalCluster cluster) : IClassFixtu
                        && report.Failed.All(f => f.Error.Contains(staged.RefusalOf(f.JobId), StringComparison.Ordinal))
                        && refused.All(id => staged.AttemptsOf(id) == 1), () =>
             $"Expected jobs {refused[0]} and {refused[1]}, whose payments are refused (InvalidOperationException), to be reported as failed with their errors and tried once each, in the jobs' order; the other 10 done.\n" +
-            $"Observed: {Ended(report, error)}; job {refused[0]} tried {staged.AttemptsOf(refused[0])} times, job {refused[1]} {staged.AttemptsOf(refused[1])} times.\n" +
+            $"Observed: {Ended(report, error)}; job {refused[0]} tried {Times(staged.AttemptsOf(refused[0]))}, job {refused[1]} {Times(staged.AttemptsOf(refused[1]))}" +
+            $"{(report is not null && report.Failed.Select(f => f.JobId).Order().SequenceEqual(refused) && !report.Failed.Select(f => f.JobId).SequenceEqual(refused) ? "; the failures are not in the jobs' order (the later one ended first)" : "")}.\n" +
             "Look at: which failures you try again. A silo that went away (SiloUnavailableException) says nothing about the job, and another try may succeed; " +
             "a refused payment is the job's own answer, and will be refused again.");
     }
@@ -176,7 +185,7 @@ public sealed class WorkThatSurvivesTests(SurvivalCluster cluster) : IClassFixtu
         scenario.Check(AllDoneOnce(killed.Report, staged) && killed.AfterKill < AfterKill && !killed.AnsweredBeforeTheKill, () =>
             $"Expected {killed.Victim}, killed while {killed.OnVictim.Count} of the 45 jobs were charging on it (before charging), to lose none: every job charged once and reported done, " +
             $"within {AfterKill.TotalSeconds:0} s of the kill.\n" +
-            $"Observed: {killed.Ending}; charges: {NotOnce(staged)}" +
+            $"Observed: {killed.Ending}{OutOfOrder(killed.Report, staged)}; charges: {NotOnce(staged)}" +
             $"{(lost.Count > 0 ? $"; never charged: jobs {Ids(lost)}, all of them on {killed.Victim}" : "")}.\n" +
             "Look at: what happens to a call whose silo dies. It fails (SiloUnavailableException here; a TimeoutException when the silo is only unreachable), " +
             "and the job must be run again: call the worker again and Orleans activates it on a silo still alive. " +
@@ -197,7 +206,7 @@ public sealed class WorkThatSurvivesTests(SurvivalCluster cluster) : IClassFixtu
         scenario.Check(AllDoneOnce(killed.Report, staged), () =>
             $"Expected the {killed.OnVictim.Count} jobs charged on {killed.Victim} just before it was killed (the charge made, the answer never sent) to be tried again " +
             "and still charged once each, and every job reported done.\n" +
-            $"Observed: {killed.Ending}; charges: {NotOnce(staged)}{(twice.Count > 0 ? $"; {twice.Count} of the jobs on {killed.Victim} charged more than once" : "")}.\n" +
+            $"Observed: {killed.Ending}{OutOfOrder(killed.Report, staged)}; charges: {NotOnce(staged)}{(twice.Count > 0 ? $"; {twice.Count} of the jobs on {killed.Victim} charged more than once" : "")}.\n" +
             "Look at: the idempotency key. A job tried again after its silo died may already have been charged: nobody can know. " +
             "A key that names the job (not the attempt, the silo or a fresh Guid) makes the second charge change nothing. " +
             "A worker that remembers in its own memory what it charged forgets it with its silo.");
