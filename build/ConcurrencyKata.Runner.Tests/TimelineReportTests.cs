@@ -52,6 +52,19 @@ public sealed class TimelineReportTests
     }
 
     [Fact]
+    public void A_timeline_of_more_lanes_than_drawn_says_how_many_are_left_out()
+    {
+        var spans = Enumerable.Range(0, 46).Select(i => new TimelineSpan($"charge job {i}", $"S{i % 3} worker/{i}", i, i + 10, Open: false, Busy: false)).ToArray();
+
+        var svg = TimelineReport.Svg(Timeline("Runs_in_parallel", spans), Outcome.Passed);
+
+        Regex.Matches(svg, "<text class=\"lane\"").Should().HaveCount(40, "40 lanes are drawn");
+        Regex.Matches(svg, "<rect class=\"bar\"").Should().HaveCount(40);
+        svg.Should().Contain("6 more lanes not drawn, with 6 operations");
+        TimelineReport.Svg(Timeline("Runs_in_parallel", spans[..40]), Outcome.Passed).Should().NotContain("not drawn");
+    }
+
+    [Fact]
     public void An_exercise_that_passes_shows_its_other_approaches_beside_the_code_and_its_known_mistakes_one_that_fails_does_not()
     {
         var after = new AfterPassing("yours", [new SourceFile("exercises/01/Code.cs", "class Mine {}")],

@@ -22,6 +22,7 @@ public static class TimelineReport
     private const int MaxRowsPerLane = 20;
     private const int AxisHeight = 18;
     private const int MaxLanes = 40;
+    private const int NoteHeight = 16;
 
     /// <summary>Writes the page to <paramref name="directory"/>/index.html and returns its path.</summary>
     public static string Write(string directory, string title, IReadOnlyList<Exercise> exercises, IReadOnlyList<TestOutcome> outcomes, IReadOnlyList<ScenarioTimeline> timelines,
@@ -166,7 +167,11 @@ public static class TimelineReport
     /// <summary>One scenario as an SVG chart: a label column of lanes, bars scaled to the longest end, ticks along the top.</summary>
     public static string Svg(ScenarioTimeline timeline, Outcome outcome)
     {
-        var lanes = timeline.Spans.Select(s => s.Lane).Distinct().Take(MaxLanes).ToList();
+        var everyLane = timeline.Spans.Select(s => s.Lane).Distinct().ToList();
+        var lanes = everyLane.Take(MaxLanes).ToList();
+        // the lanes past the limit are named by number under the chart, so that nothing is left out unsaid
+        var notDrawn = everyLane.Skip(MaxLanes).ToHashSet(StringComparer.Ordinal);
+        var noteHeight = notDrawn.Count > 0 ? NoteHeight : 0;
         // wide enough for the longest lane's name (a grain's activation: "S2 search/search-1a2b3c4d")
         var labelWidth = Math.Max(MinLabelWidth, 8 + 7 * lanes.Select(l => l.Length).DefaultIfEmpty(0).Max());
         // operations in progress at once on one lane (async calls started by one thread) each get a row of their own
@@ -178,7 +183,7 @@ public static class TimelineReport
         }
         var rows = lanes.Count == 0 ? 0 : firstRow[^1] + rowsOf[^1];
         var span = Math.Max(1.0, timeline.Spans.Count == 0 ? 1.0 : timeline.Spans.Max(s => s.End));
-        var height = AxisHeight + rows * RowHeight + (LaneHeight - RowHeight) * lanes.Count + 4;
+        var height = AxisHeight + rows * RowHeight + (LaneHeight - RowHeight) * lanes.Count + 4 + noteHeight;
         double LaneTop(int lane) => AxisHeight + firstRow[lane] * RowHeight + lane * (LaneHeight - RowHeight);
         var colour = outcome switch { Outcome.Passed => "#2da44e", Outcome.Failed => "#cf222e", _ => "#8c959f" };
         var svg = new StringBuilder();
@@ -211,6 +216,10 @@ public static class TimelineReport
             svg.Append(CultureInfo.InvariantCulture,
                 $"<rect class=\"bar\" x=\"{x:0.##}\" y=\"{y:0.#}\" width=\"{width:0.##}\" height=\"{RowHeight - 2}\" fill=\"{fill}\" fill-opacity=\"{opacity:0.##}\" stroke=\"#fff\" stroke-width=\"0.5\">" +
                 $"<title>{E(s.Name)} on {E(s.Lane)}: {s.Start:0.#}–{s.End:0.#} ms{(s.Open ? ", never finished" : s.Busy ? ", computing" : ", waiting")}</title></rect>\n");
+        }
+        if (notDrawn.Count > 0)
+        {
+            svg.Append(CultureInfo.InvariantCulture, $"<text class=\"lane not-drawn\" x=\"4\" y=\"{height - 5:0}\">{notDrawn.Count} more lanes not drawn, with {timeline.Spans.Count(s => notDrawn.Contains(s.Lane))} operations (the first {MaxLanes} lanes are)</text>\n");
         }
         svg.Append("</svg>\n");
         return svg.ToString();
