@@ -107,18 +107,14 @@ public static class ControlCompiler
             language = LanguageVersion.Latest;
         }
         var parseOptions = new CSharpParseOptions(language, preprocessorSymbols: symbols);
-        var trees = sources.Select(path => CSharpSyntaxTree.ParseText(File.ReadAllText(path), parseOptions, path, System.Text.Encoding.UTF8));
+        var trees = sources.Select(path => Parsed(path, parseOptions));
         var options = new CSharpCompilationOptions(
             OutputKind.DynamicallyLinkedLibrary,
             nullableContextOptions: Enum.TryParse<NullableContextOptions>(inputs.Option("Nullable", "disable"), ignoreCase: true, out var nullable) ? nullable : NullableContextOptions.Disable,
             allowUnsafe: string.Equals(inputs.Option("AllowUnsafeBlocks"), "true", StringComparison.OrdinalIgnoreCase),
             optimizationLevel: OptimizationLevel.Debug,
             deterministic: true);
-        Compilation compilation = CSharpCompilation.Create(
-            inputs.Option("AssemblyName", Path.GetFileNameWithoutExtension(outputDll)),
-            trees,
-            inputs.References.Select(r => MetadataReference.CreateFromFile(r)),
-            options);
+        Compilation compilation = WithoutSources(inputs.Option("AssemblyName", Path.GetFileNameWithoutExtension(outputDll)), inputs.References, options).AddSyntaxTrees(trees);
         IEnumerable<Microsoft.CodeAnalysis.Diagnostic> generated = [];
         if (LoadGenerators(inputs.Analyzers) is { Count: > 0 } generators)
         {
@@ -150,6 +146,37 @@ public static class ControlCompiler
         }
         return new BuildOutcome(result.Success, diagnostics, clock.Elapsed);
     }
+
+    /// <summary>
+    /// A compilation of the given references and options with no source yet, made once per process
+    /// for the same inputs (the references' times included): every compilation made from it by adding
+    /// sources shares the references it has read and bound, which ci's controls and `watch`'s saves
+    /// would otherwise read again each time.
+    /// </summary>
+    private static CSharpCompilation WithoutSources(string assemblyName, IReadOnlyList<string> references, CSharpCompilationOptions options)
+    {
+        var key = string.Join("\n", references.Select(r => $"{r} {File.GetLastWriteTimeUtc(r).Ticks}").Prepend(assemblyName));
+        lock (Empty)
+        {
+            if (!Empty.TryGetValue(key, out var cached) || !cached.Options.Equals(options))
+            {
+                cached = CSharpCompilation.Create(assemblyName, [], references.Select(r => MetadataReference.CreateFromFile(r)), options);
+                Empty[key] = cached;
+            }
+            return cached;
+        }
+    }
+
+    private static readonly Dictionary<string, CSharpCompilation> Empty = new(StringComparer.Ordinal);
+
+    /// <summary>A source file parsed, once per process for the same content and options (a file's time may not change between two quick writes).</summary>
+    private static SyntaxTree Parsed(string path, CSharpParseOptions options)
+    {
+        var text = File.ReadAllText(path);
+        return ParsedFiles.GetOrAdd((path, text, options), key => CSharpSyntaxTree.ParseText(key.Text, key.Options, key.Path, System.Text.Encoding.UTF8));
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Path, string Text, CSharpParseOptions Options), SyntaxTree> ParsedFiles = new();
 
     /// <summary>The analyzers among <paramref name="paths"/> whose file name contains <paramref name="nameContains"/>, loaded into this process.</summary>
     public static IReadOnlyList<DiagnosticAnalyzer> LoadAnalyzers(IEnumerable<string> paths, string nameContains)
