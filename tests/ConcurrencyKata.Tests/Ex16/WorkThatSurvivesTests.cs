@@ -37,7 +37,8 @@ public sealed class WorkThatSurvivesTests(SurvivalCluster cluster) : IClassFixtu
     /// <summary>A note when <paramref name="report"/> has every job done, but not in the jobs' order.</summary>
     private static string OutOfOrder(RunReport? report, StagedRun staged)
         => report is not null && !report.Done.SequenceEqual(staged.Ids) && report.Done.Order().SequenceEqual(staged.Ids.Order())
-            ? "; every job is done, but Done is not in the jobs' order (it is in the order they ended?)"
+            ? $"; every job is done, but Done is not in the jobs' order, which is {Ids(staged.Ids.Take(12))}{(staged.Jobs.Count > 12 ? ", ..." : "")} " +
+              (report.Done.SequenceEqual(staged.Ids.Order()) ? "(not the ids' order)" : "(the order they ended in?)")
             : "";
 
     /// <summary>The jobs of <paramref name="staged"/> charged other than once, as a message says them.</summary>
@@ -158,7 +159,7 @@ public sealed class WorkThatSurvivesTests(SurvivalCluster cluster) : IClassFixtu
 
         var run = Runner().RunAsync(staged.Jobs);
         staged.WaitForWaiting(12, TimeSpan.FromSeconds(3), run);
-        staged.ReleaseInTurn(staged.Ids.Reverse()); // the later refusal first
+        staged.ReleaseInTurn(staged.Ids.Reverse(), TimeSpan.FromMilliseconds(50)); // the later refusal first, 5 jobs and 250 ms before the other
         var (report, error) = scenario.Attempt(() => run, Patience, "Expected a run of 12 jobs to end.");
 
         scenario.Check(report is not null && report.Done.SequenceEqual(staged.Ids.Except(refused)) && report.Failed.Select(f => f.JobId).SequenceEqual(refused)
@@ -166,7 +167,8 @@ public sealed class WorkThatSurvivesTests(SurvivalCluster cluster) : IClassFixtu
                        && refused.All(id => staged.AttemptsOf(id) == 1), () =>
             $"Expected jobs {refused[0]} and {refused[1]}, whose payments are refused (InvalidOperationException), to be reported as failed with their errors and tried once each, in the jobs' order; the other 10 done.\n" +
             $"Observed: {Ended(report, error)}; job {refused[0]} tried {Times(staged.AttemptsOf(refused[0]))}, job {refused[1]} {Times(staged.AttemptsOf(refused[1]))}" +
-            $"{(report is not null && report.Failed.Select(f => f.JobId).Order().SequenceEqual(refused) && !report.Failed.Select(f => f.JobId).SequenceEqual(refused) ? "; the failures are not in the jobs' order (the later one ended first)" : "")}.\n" +
+            $"{(report is not null && report.Failed.Select(f => f.JobId).Order().SequenceEqual(refused.Order()) && !report.Failed.Select(f => f.JobId).SequenceEqual(refused) ? $"; the failures are not in the jobs' order ({refused[0]} comes first; {refused[1]} ended first)" : "")}" +
+            $"{(report is not null && report.Done.Order().SequenceEqual(staged.Ids.Except(refused).Order()) && !report.Done.SequenceEqual(staged.Ids.Except(refused)) ? $"; Done is not in the jobs' order, which is {Ids(staged.Ids.Except(refused))}" : "")}.\n" +
             "Look at: which failures you try again. A silo that went away (SiloUnavailableException) says nothing about the job, and another try may succeed; " +
             "a refused payment is the job's own answer, and will be refused again.");
     }

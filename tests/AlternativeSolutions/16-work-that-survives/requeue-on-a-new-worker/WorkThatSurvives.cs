@@ -43,10 +43,9 @@ public sealed class JobRunnerGrain : Grain, IJobRunnerGrain
                     break;
             }
         }
-        var ordered = jobs.OrderBy(j => j.Id).ToList();
-        return new RunReport(
-            [.. ordered.Where(j => errors[j.Id] is null).Select(j => j.Id)],
-            [.. ordered.Where(j => errors[j.Id] is not null).Select(j => new JobFailure(j.Id, errors[j.Id]!))]);
+        return new RunReport( // in the jobs' order, whatever order they ended in
+            [.. jobs.Where(j => errors[j.Id] is null).Select(j => j.Id)],
+            [.. jobs.Where(j => errors[j.Id] is not null).Select(j => new JobFailure(j.Id, errors[j.Id]!))]);
     }
 
     /// <summary>Each attempt on a worker of its own: the attempt in the key's high half, the job's id in the low half.</summary>

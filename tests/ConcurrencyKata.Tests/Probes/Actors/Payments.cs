@@ -52,10 +52,12 @@ public sealed class StagedRun : IDisposable
         Name = name;
         _firstId = 1000 * Interlocked.Increment(ref _runs);
         _jobs = [.. Enumerable.Range(0, jobs).Select(_ => new JobState())];
-        Jobs = [.. Enumerable.Range(0, jobs).Select(i => new ChargeJob(_firstId + i, $"{name}/c{i % 7}", 10 + i))];
+        var order = Enumerable.Range(0, jobs).ToArray();
+        new Random(_firstId).Shuffle(order); // the jobs' order is not their ids': a report sorted by id is not in the jobs' order
+        Jobs = [.. order.Select(i => new ChargeJob(_firstId + i, $"{name}/c{i % 7}", 10 + i))];
     }
 
-    /// <summary>The ids of all the run's jobs, in order.</summary>
+    /// <summary>The ids of all the run's jobs, in the jobs' order (which is not the ids' order).</summary>
     public IEnumerable<int> Ids => Jobs.Select(j => j.Id);
 
     private JobState this[int id] => id >= _firstId && id < _firstId + _jobs.Length
@@ -83,16 +85,22 @@ public sealed class StagedRun : IDisposable
 
     /// <summary>
     /// Lets the charges waiting at a gate go one at a time, in the order of <paramref name="ids"/>,
-    /// each once the one before has ended (at most 2 s each), so that the jobs answer in that order;
-    /// then every other charge, as <see cref="Release"/> does.
+    /// each once the one before has ended (at most 2 s each) and <paramref name="pause"/> has passed
+    /// since, so that the jobs answer in that order; then every other charge, as <see cref="Release"/> does.
     /// </summary>
-    public void ReleaseInTurn(IEnumerable<int> ids)
+    /// <param name="pause">Room for an answer to reach the runner before the next: a job's end here is
+    /// the charge's, and its answer still has a hop to make (an exception's, the first time, the slowest).</param>
+    public void ReleaseInTurn(IEnumerable<int> ids, TimeSpan pause = default)
     {
         foreach (var state in ids.Select(id => this[id]).Where(s => Volatile.Read(ref s.WaitingCount) > 0))
         {
             var ended = Volatile.Read(ref state.EndedCount);
             state.Gate.TrySetResult();
             SpinWait.SpinUntil(() => Volatile.Read(ref state.EndedCount) > ended, TimeSpan.FromSeconds(2));
+            if (pause > TimeSpan.Zero)
+            {
+                Thread.Sleep(pause);
+            }
         }
         Release();
     }
