@@ -6,7 +6,7 @@ public sealed record ChargeJob([property: Id(0)] int Id, [property: Id(1)] strin
 
 /// <summary>How a run of jobs ended: every job is in one of the two lists, once, in the order the jobs were given (not the order they ended in).</summary>
 /// <param name="Done">The ids of the jobs charged.</param>
-/// <param name="Failed">The jobs that failed by themselves (the payment was refused), each with its error.</param>
+/// <param name="Failed">The jobs that failed by themselves (the payment was refused), each with its error, and the jobs given up after their last try, each with its last error.</param>
 [GenerateSerializer, Immutable]
 public sealed record RunReport([property: Id(0)] IReadOnlyList<int> Done, [property: Id(1)] IReadOnlyList<JobFailure> Failed);
 
@@ -32,8 +32,9 @@ public interface IJobRunnerGrain : IGrainWithStringKey
     /// <summary>
     /// Runs every job, all at once, on worker grains spread over the silos, and answers once each is
     /// done or has failed by itself. A job whose worker's silo dies before it answers is run again,
-    /// on a silo still alive; a job whose payment is refused (<see cref="InvalidOperationException"/>)
-    /// is reported as failed and not run again. No job is charged twice.
+    /// on a silo still alive, a few times at most (no more than 10 tries), then reported as failed;
+    /// a job whose payment is refused (<see cref="InvalidOperationException"/>) is reported as failed
+    /// and not run again. No job is charged twice.
     /// </summary>
     Task<RunReport> RunAsync(IReadOnlyList<ChargeJob> jobs);
 }

@@ -14,6 +14,9 @@ public sealed class WorkThatSurvivesTests(SurvivalCluster cluster) : IClassFixtu
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
 
+    /// <summary>How long the slowest job of a run waits at its gate after the others: the run must wait for it.</summary>
+    private static readonly TimeSpan LastJobHeld = TimeSpan.FromSeconds(1.5);
+
     /// <summary>How soon after a silo is killed the run must end: in this cluster a call to a dead silo fails within milliseconds.</summary>
     private static readonly TimeSpan AfterKill = TimeSpan.FromSeconds(5);
 
@@ -112,14 +115,19 @@ public sealed class WorkThatSurvivesTests(SurvivalCluster cluster) : IClassFixtu
 
         var run = Runner().RunAsync(staged.Jobs);
         staged.WaitForWaiting(30, TimeSpan.FromSeconds(3), run); // all at once or not, they answer last to first
-        var answeredEarly = run.IsCompleted;
-        staged.ReleaseInTurn(staged.Ids.Reverse());
+        var answeredAtOnce = run.IsCompleted;
+        var first = staged.Ids.First();
+        staged.ReleaseInTurn(staged.Ids.Skip(1).Reverse());
+        var answeredBeforeTheLast = SpinWait.SpinUntil(() => run.IsCompleted, LastJobHeld); // the first job is the slowest
+        staged.Release();
         var (report, error) = scenario.Attempt(() => run, Patience, "Expected a run of 30 jobs to end.");
 
-        scenario.Check(AllDoneOnce(report, staged) && !answeredEarly, () =>
-            "Expected a run of 30 jobs, nothing refused and no silo lost, to report all 30 done, in the jobs' order (their charges were let go last to first), once each job had been charged, once.\n" +
-            $"Observed: {(answeredEarly ? "the run answered while every charge was still waiting at its gate; then " : "")}{Ended(report, error)}{OutOfOrder(report, staged)}; charges: {NotOnce(staged)}.\n" +
-            "Look at: a job is done when its worker has answered, not when it was sent: await each job's call. " +
+        scenario.Check(AllDoneOnce(report, staged) && !answeredBeforeTheLast, () =>
+            "Expected a run of 30 jobs, nothing refused and no silo lost, to report all 30 done, in the jobs' order (their charges were let go last to first, " +
+            $"job {first} {LastJobHeld.TotalSeconds:0.#} s after the others), once each job had been charged, once.\n" +
+            $"Observed: {(answeredAtOnce ? "the run answered while every charge was still waiting at its gate; then " : answeredBeforeTheLast ? $"the run answered while job {first} was still waiting at its gate; then " : "")}" +
+            $"{Ended(report, error)}{OutOfOrder(report, staged)}; charges: {NotOnce(staged)}.\n" +
+            "Look at: a job is done when its worker has answered, not when it was sent, nor when some time has passed: await each job's call. " +
             "Done lists the jobs in their order, not in the order they ended. " +
             "And the idempotency key must be the same for every job's charge and different between jobs: it names the job.");
     }
@@ -160,10 +168,11 @@ public sealed class WorkThatSurvivesTests(SurvivalCluster cluster) : IClassFixtu
         var run = Runner().RunAsync(staged.Jobs);
         staged.WaitForWaiting(12, TimeSpan.FromSeconds(3), run);
         staged.ReleaseInTurn(staged.Ids.Reverse(), TimeSpan.FromMilliseconds(50)); // the later refusal first, 5 jobs and 250 ms before the other
+        staged.Release();
         var (report, error) = scenario.Attempt(() => run, Patience, "Expected a run of 12 jobs to end.");
 
         scenario.Check(report is not null && report.Done.SequenceEqual(staged.Ids.Except(refused)) && report.Failed.Select(f => f.JobId).SequenceEqual(refused)
-                       && report.Failed.All(f => f.Error.Contains(staged.RefusalOf(f.JobId), StringComparison.Ordinal))
+                       && report.Failed.All(f => f.Error == staged.RefusalOf(f.JobId))
                        && refused.All(id => staged.AttemptsOf(id) == 1), () =>
             $"Expected jobs {refused[0]} and {refused[1]}, whose payments are refused (InvalidOperationException), to be reported as failed with their errors and tried once each, in the jobs' order; the other 10 done.\n" +
             $"Observed: {Ended(report, error)}; job {refused[0]} tried {Times(staged.AttemptsOf(refused[0]))}, job {refused[1]} {Times(staged.AttemptsOf(refused[1]))}" +
@@ -172,6 +181,36 @@ public sealed class WorkThatSurvivesTests(SurvivalCluster cluster) : IClassFixtu
             "Look at: which failures you try again. A silo that went away (SiloUnavailableException) says nothing about the job, and another try may succeed; " +
             "a refused payment is the job's own answer, and will be refused again.");
     }
+
+    [Fact]
+    public void A_job_that_keeps_losing_its_silo_is_given_up_after_a_few_tries_and_reported()
+    {
+        using var scenario = new Scenario();
+        using var probe = CallProbe.Watch(scenario);
+        using var staged = Payments.Stage(scenario, 6);
+        var lost = staged.Jobs[2].Id;
+        staged.AlwaysLost([lost]);
+
+        var (report, error) = scenario.Attempt(() => Runner().RunAsync(staged.Jobs), GiveUpWithin, $"Expected a run whose job {lost} keeps losing its silo to end.");
+
+        var tries = staged.AttemptsOf(lost);
+        var others = staged.Ids.Where(id => id != lost).ToList();
+        scenario.Check(report is not null && report.Done.SequenceEqual(others) && others.All(id => staged.ChargesOf(id) == 1)
+                       && report.Failed is [{ } failure] && failure.JobId == lost && failure.Error.Contains(staged.LossOf(lost), StringComparison.Ordinal)
+                       && tries is >= 2 and <= MostTries, () =>
+            $"Expected job {lost}, whose every try fails with SiloUnavailableException, to be tried again a few times (2 to {MostTries} tries in all), then reported in Failed with its last error; " +
+            $"the other 5 done, and the run over within {GiveUpWithin.TotalSeconds:0} s.\n" +
+            $"Observed: {Ended(report, error)}; job {lost} tried {Times(tries)}" +
+            $"{(report is not null && !report.Done.Contains(lost) && report.Failed.All(f => f.JobId != lost) ? $"; job {lost} is in neither list" : "")}.\n" +
+            "Look at: what happens when the tries run out. A lost silo is worth another try, but not for ever: after the last try, report the job as failed, " +
+            "with the error of its last try. A job dropped from the report is lost without a word; a job counted done was never charged.");
+    }
+
+    /// <summary>How many tries a job that keeps losing its silo may have, in all (the README says so).</summary>
+    private const int MostTries = 10;
+
+    /// <summary>How soon a run whose job keeps losing its silo must end: room for a few tries with pauses between them.</summary>
+    private static readonly TimeSpan GiveUpWithin = TimeSpan.FromSeconds(10);
 
     [Fact]
     public void A_silo_killed_mid_run_loses_no_job()
@@ -262,12 +301,16 @@ public sealed class WorkThatSurvivesTests(SurvivalCluster cluster) : IClassFixtu
     public void Wrong_arguments_are_rejected_and_no_jobs_is_an_empty_report()
     {
         using var scenario = new Scenario();
+        using var staged = Payments.Stage(scenario, 3);
         var runner = Runner();
+        var (before, beforeError) = scenario.Attempt(() => runner.RunAsync(staged.Jobs), Patience, "Expected a run of 3 jobs to end.");
         var error = scenario.Catch(() => runner.RunAsync(null!), Patience, "Expected RunAsync(null) to end.");
         var (empty, emptyError) = scenario.Attempt(() => runner.RunAsync([]), Patience, "Expected RunAsync of no jobs to end.");
 
-        scenario.Check(error is ArgumentNullException && empty is { Done.Count: 0, Failed.Count: 0 }, () =>
-            "Expected RunAsync(null) to be rejected with ArgumentNullException, and a run of no jobs to answer at once with an empty report.\n" +
-            $"Observed: RunAsync(null) {(error is null ? "was accepted" : $"threw {error.GetType().Name}")}; no jobs: {Ended(empty, emptyError)}.");
+        scenario.Check(before is not null && error is ArgumentNullException && empty is { Done.Count: 0, Failed.Count: 0 }, () =>
+            "Expected RunAsync(null) to be rejected with ArgumentNullException, and a run of no jobs to answer at once with an empty report, on a runner that has just run 3 jobs.\n" +
+            $"Observed: 3 jobs: {Ended(before, beforeError)}; RunAsync(null) {(error is null ? "was accepted" : $"threw {error.GetType().Name}")}; no jobs: {Ended(empty, emptyError)}" +
+            $"{(empty is not null && empty.Done.Concat(empty.Failed.Select(f => f.JobId)).Any(staged.Ids.Contains) ? "; the run before left its jobs in the report" : "")}.\n" +
+            "Look at: where a run's report lives. Built in the call, it is the call's alone; kept in the grain's fields, it carries the runs before it.");
     }
 }

@@ -54,7 +54,8 @@ public sealed class StagedRun : IDisposable
         _jobs = [.. Enumerable.Range(0, jobs).Select(_ => new JobState())];
         var order = Enumerable.Range(0, jobs).ToArray();
         new Random(_firstId).Shuffle(order); // the jobs' order is not their ids': a report sorted by id is not in the jobs' order
-        Jobs = [.. order.Select(i => new ChargeJob(_firstId + i, $"{name}/c{i % 7}", 10 + i))];
+        // jobs 12 apart have the same customer and amount: only the job's id tells them apart
+        Jobs = [.. order.Select(i => new ChargeJob(_firstId + i, $"{name}/c{i % 3}", 10 + i % 4))];
     }
 
     /// <summary>The ids of all the run's jobs, in the jobs' order (which is not the ids' order).</summary>
@@ -77,6 +78,16 @@ public sealed class StagedRun : IDisposable
     /// <summary>The payments of the jobs in <paramref name="ids"/> are refused.</summary>
     public void Refuse(IEnumerable<int> ids) => Mark(ids, j => j.Refused = true);
 
+    /// <summary>
+    /// Every charge of the jobs in <paramref name="ids"/> fails as a call fails when its worker's silo
+    /// went away (<see cref="SiloUnavailableException"/>), however often it is tried: a job that keeps
+    /// losing its silo.
+    /// </summary>
+    public void AlwaysLost(IEnumerable<int> ids) => Mark(ids, j => j.AlwaysLost = true);
+
+    /// <summary>The message an always-lost job's charge fails with.</summary>
+    public string LossOf(int id) => $"the silo of job {id}'s worker went away (the judge's: every try at this job is lost)";
+
     /// <summary>The message a refused job's payment fails with.</summary>
     public string RefusalOf(int id) => $"payment of job {id} refused";
 
@@ -84,9 +95,9 @@ public sealed class StagedRun : IDisposable
     public void Release() => _released.TrySetResult();
 
     /// <summary>
-    /// Lets the charges waiting at a gate go one at a time, in the order of <paramref name="ids"/>,
+    /// Lets the charges of <paramref name="ids"/> waiting at a gate go one at a time, in that order,
     /// each once the one before has ended (at most 2 s each) and <paramref name="pause"/> has passed
-    /// since, so that the jobs answer in that order; then every other charge, as <see cref="Release"/> does.
+    /// since, so that the jobs answer in that order. The others wait on (<see cref="Release"/>).
     /// </summary>
     /// <param name="pause">Room for an answer to reach the runner before the next: a job's end here is
     /// the charge's, and its answer still has a hop to make (an exception's, the first time, the slowest).</param>
@@ -102,7 +113,6 @@ public sealed class StagedRun : IDisposable
                 Thread.Sleep(pause);
             }
         }
-        Release();
     }
 
     /// <summary>
@@ -174,6 +184,10 @@ public sealed class StagedRun : IDisposable
             {
                 throw new InvalidOperationException(RefusalOf(job.Id));
             }
+            if (state.AlwaysLost)
+            {
+                throw new SiloUnavailableException(LossOf(job.Id));
+            }
             if (_keys.TryAdd(key, job.Id))
             {
                 Interlocked.Increment(ref state.ChargeCount);
@@ -241,6 +255,7 @@ public sealed class StagedRun : IDisposable
         public volatile bool HoldBefore;
         public volatile bool HoldAfter;
         public volatile bool Refused;
+        public volatile bool AlwaysLost;
         public volatile string? WaitingOn;
         public int WaitingCount;
         public int ChargeCount;
