@@ -151,7 +151,8 @@ public sealed class WorkThatSurvivesTests(SurvivalCluster cluster) : IClassFixtu
         scenario.Check(all && perSilo.All(p => p.Jobs > 0), () =>
             $"Expected all {jobs} jobs to be charging at once, on all {SurvivalCluster.SiloCount} silos, before any charge was let through.\n" +
             $"Observed: {waiting} charging at once ({string.Join(", ", perSilo.Select(p => $"{p.Silo}: {p.Jobs}"))}); then {Ended(report, error)}.\n" +
-            "Look at: one job at a time, or one worker grain for every job, runs the jobs one after another on one silo; [StatelessWorker] workers run on the runner's own silo. " +
+            "Look at: one job at a time, or one worker grain for every job, runs the jobs one after another on one silo; [StatelessWorker] workers run on the runner's own silo, " +
+            "and so may the default placement (resource-optimised) and [PreferLocalPlacement]; [ActivationCountBasedPlacement] balances activations over time and may put a burst of new ones on one silo. " +
             "A worker grain per job (the job's id as its key), placed at random ([RandomPlacement]), spreads them.");
     }
 
