@@ -14,6 +14,9 @@ public sealed class WorkThatSurvivesTests(SurvivalCluster cluster) : IClassFixtu
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
 
+    /// <summary>How long the tries again of a dead silo's jobs may take to be all under way at once.</summary>
+    private static readonly TimeSpan RetriesPatience = TimeSpan.FromSeconds(3);
+
     /// <summary>How long the slowest job of a run waits at its gate after the others: the run must wait for it.</summary>
     private static readonly TimeSpan LastJobHeld = TimeSpan.FromSeconds(1.5);
 
@@ -52,7 +55,8 @@ public sealed class WorkThatSurvivesTests(SurvivalCluster cluster) : IClassFixtu
     }
 
     /// <summary>What a run with a silo killed in its middle left: the silo, the jobs that waited on it, the run's end, and how long after the kill it came.</summary>
-    private sealed record Killed(string Victim, IReadOnlyList<int> OnVictim, RunReport? Report, Exception? Error, TimeSpan AfterKill, IReadOnlyList<string> Survivors, bool AnsweredBeforeTheKill)
+    private sealed record Killed(string Victim, IReadOnlyList<int> OnVictim, RunReport? Report, Exception? Error, TimeSpan AfterKill, IReadOnlyList<string> Survivors, bool AnsweredBeforeTheKill,
+        int RetriesAtOnce)
     {
         /// <summary>How the run ended, and when, as a message says it.</summary>
         public string Ending => AnsweredBeforeTheKill
@@ -65,8 +69,13 @@ public sealed class WorkThatSurvivesTests(SurvivalCluster cluster) : IClassFixtu
     /// the first one nor the runner's) with the most of them, lets the gates go and waits for the run's
     /// end. The cluster gets its third silo back afterwards, whatever happened.
     /// </summary>
-    private Killed RunAndKill(Scenario scenario, StagedRun staged)
+    /// <param name="gateRetries">The jobs' second tries wait at a gate of their own until all the dead silo's jobs are being tried again (at most 3 s): how many were at once is in the result.</param>
+    private Killed RunAndKill(Scenario scenario, StagedRun staged, bool gateRetries = false)
     {
+        if (gateRetries)
+        {
+            staged.HoldRetries();
+        }
         var runner = Runner();
         var run = runner.RunAsync(staged.Jobs);
         try
@@ -95,12 +104,15 @@ public sealed class WorkThatSurvivesTests(SurvivalCluster cluster) : IClassFixtu
             var clock = Stopwatch.StartNew();
             var survivors = cluster.Alive;
             staged.Release();
+            var retriesAtOnce = gateRetries ? staged.WaitForRetries(onVictim.Count, RetriesPatience) : 0;
+            staged.ReleaseRetries();
             var (report, error) = scenario.Attempt(() => run, AfterKill + Patience, $"Expected the run to end once {victim} was killed and the other jobs were let go.");
-            return new Killed(victim, onVictim, report, error, clock.Elapsed, survivors, answered);
+            return new Killed(victim, onVictim, report, error, clock.Elapsed, survivors, answered, retriesAtOnce);
         }
         finally
         {
             staged.Release();
+            staged.ReleaseRetries();
             scenario.Run(() => cluster.RestoreAsync(), TimeSpan.FromSeconds(60), "Expected the judge to start a silo in place of the one killed.");
         }
     }
@@ -116,6 +128,7 @@ public sealed class WorkThatSurvivesTests(SurvivalCluster cluster) : IClassFixtu
         var run = Runner().RunAsync(staged.Jobs);
         staged.WaitForWaiting(30, TimeSpan.FromSeconds(3), run); // all at once or not, they answer last to first
         var answeredAtOnce = run.IsCompleted;
+        var chargingThen = staged.Waiting;
         var first = staged.Ids.First();
         staged.ReleaseInTurn(staged.Ids.Skip(1).Reverse());
         var answeredBeforeTheLast = SpinWait.SpinUntil(() => run.IsCompleted, LastJobHeld); // the first job is the slowest
@@ -126,7 +139,7 @@ public sealed class WorkThatSurvivesTests(SurvivalCluster cluster) : IClassFixtu
         scenario.Check(AllDoneOnce(report, staged) && !answeredBeforeTheLast && triedAgain.Count == 0, () =>
             "Expected a run of 30 jobs, nothing refused and no silo lost, to report all 30 done, in the jobs' order (their charges were let go last to first, " +
             $"job {first} {LastJobHeld.TotalSeconds:0.#} s after the others), once each job had been charged, once, and tried once: nothing was lost.\n" +
-            $"Observed: {(answeredAtOnce ? "the run answered while every charge was still waiting at its gate; then " : answeredBeforeTheLast ? $"the run answered while job {first} was still waiting at its gate; then " : "")}" +
+            $"Observed: {(answeredAtOnce ? (chargingThen > 0 ? $"the run answered while {chargingThen} charges were still waiting at their gate; then " : "the run answered with no job charging; then ") : answeredBeforeTheLast ? $"the run answered while job {first} was still waiting at its gate; then " : "")}" +
             $"{Ended(report, error)}{OutOfOrder(report, staged)}; charges: {NotOnce(staged)}" +
             $"{(triedAgain.Count > 0 ? $"; tried again though nothing failed: jobs {Ids(triedAgain.Take(8))} (job {triedAgain[0]} {Times(staged.AttemptsOf(triedAgain[0]))})" : "")}.\n" +
             "Look at: a job is done when its worker has answered, not when it was sent, nor when some time has passed: await each job's call. " +
@@ -154,9 +167,12 @@ public sealed class WorkThatSurvivesTests(SurvivalCluster cluster) : IClassFixtu
         scenario.Check(all && perSilo.All(p => p.Jobs > 0), () =>
             $"Expected all {jobs} jobs to be charging at once, on all {SurvivalCluster.SiloCount} silos, before any charge was let through.\n" +
             $"Observed: {waiting} charging at once ({string.Join(", ", perSilo.Select(p => $"{p.Silo}: {p.Jobs}"))}); then {Ended(report, error)}.\n" +
-            "Look at: one job at a time, or one worker grain for every job, runs the jobs one after another on one silo; [StatelessWorker] workers run on the runner's own silo, " +
-            "and so may the default placement (resource-optimised) and [PreferLocalPlacement]; [ActivationCountBasedPlacement] balances activations over time and may put a burst of new ones on one silo. " +
-            "A worker grain per job (the job's id as its key), placed at random ([RandomPlacement]), spreads them.");
+            (all
+                ? "Look at: where the workers are placed (they did run at once). [StatelessWorker] workers run on the runner's own silo, and in a cluster just started so do " +
+                  "the default placement (resource-optimised) and [PreferLocalPlacement]; [ActivationCountBasedPlacement] put a burst of new workers on one silo in every run here. " +
+                  "A worker grain per job (the job's id as its key), placed at random ([RandomPlacement]) or by a hash of its key ([HashBasedPlacement]), spreads them."
+                : "Look at: what keeps the jobs from running at once. One job at a time, a limit on the jobs in flight, batches, or one worker grain for every job run them " +
+                  "one after another; a call blocked in a grain holds its turn. Start every job's call, then await them together; a worker grain per job, placed at random ([RandomPlacement]), spreads them."));
     }
 
     [Fact]
@@ -265,16 +281,20 @@ public sealed class WorkThatSurvivesTests(SurvivalCluster cluster) : IClassFixtu
         using var staged = Payments.Stage(scenario, 45);
         staged.HoldBefore(staged.Ids);
 
-        var killed = RunAndKill(scenario, staged);
+        var killed = RunAndKill(scenario, staged, gateRetries: true);
 
         var reruns = killed.OnVictim.Select(id => staged.SilosOf(id).Skip(1).ToList()).ToList();
         var where = reruns.SelectMany(r => r).GroupBy(s => s).ToDictionary(g => g.Key, g => g.Count());
-        scenario.Check(killed.Report is not null && reruns.All(r => r.Count > 0) && killed.Survivors.All(where.ContainsKey) && !where.ContainsKey(killed.Victim), () =>
-            $"Expected the {killed.OnVictim.Count} jobs that were charging on {killed.Victim} when it was killed to be run again on both silos still alive ({string.Join(" and ", killed.Survivors)}).\n" +
+        scenario.Check(killed.Report is not null && reruns.All(r => r.Count > 0) && killed.Survivors.All(where.ContainsKey) && !where.ContainsKey(killed.Victim)
+                       && killed.RetriesAtOnce >= killed.OnVictim.Count, () =>
+            $"Expected the {killed.OnVictim.Count} jobs that were charging on {killed.Victim} when it was killed to be run again all at once (their second tries held at a gate until all were there, " +
+            $"{RetriesPatience.TotalSeconds:0} s at most), on both silos still alive ({string.Join(" and ", killed.Survivors)}).\n" +
             $"Observed: {killed.Ending}; run again on {(where.Count == 0 ? "no silo" : string.Join(", ", where.Select(w => $"{w.Key}: {w.Value} jobs")))}" +
-            $"{(reruns.Any(r => r.Count == 0) ? $"; {reruns.Count(r => r.Count == 0)} never run again" : "")}.\n" +
-            "Look at: where a job goes when it is tried again. The worker grain of the job, called again, is placed anew among the silos alive; " +
-            "a fixed grain for every retry puts them all on one silo.");
+            $"{(reruns.Any(r => r.Count == 0) ? $"; {reruns.Count(r => r.Count == 0)} never run again" : "")}" +
+            $"; {killed.RetriesAtOnce} of the {killed.OnVictim.Count} tried again at once.\n" +
+            "Look at: where a job goes when it is tried again, and when. The worker grain of the job, called again, is placed anew among the silos alive; " +
+            "a fixed grain for every retry puts them all on one silo. And the lost jobs are tried again all at once, as they were the first time: " +
+            "each job's own retry loop does that; lost jobs sent again one after another (each awaited before the next) wait for each other.");
     }
 
     [Fact]
@@ -298,7 +318,7 @@ public sealed class WorkThatSurvivesTests(SurvivalCluster cluster) : IClassFixtu
             "Expected no thread to be held while a run's 24 jobs, all charging, wait for the payments service: a grain that awaits holds none.\n" +
             $"Observed: {waiting} of 24 charging within 3 s; {held} held for the whole 300 ms the test looked.\n" +
             "Look at: .Result, .Wait() or Task.WaitAll inside a grain. Each blocks a thread of the silo for as long as the jobs take, " +
-            "and a grain blocked in its own turn may not even get its calls out (here a runner blocked in Task.WaitAll sent none).");
+            "and a grain blocked in its own turn may not even get its calls out (a runner blocked in Task.WaitAll before its calls are made sends none); a worker blocked in .Wait() holds a thread per job.");
     }
 
     [Fact]

@@ -39,6 +39,9 @@ public sealed class StagedRun : IDisposable
     private readonly ConcurrentDictionary<string, int> _keys = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _over = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _retriesReleased = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile bool _holdRetries;
+    private int _retriesWaiting;
     private readonly ConcurrentDictionary<string, bool> _dead = new(StringComparer.Ordinal);
 
     private static int _runs;
@@ -74,6 +77,22 @@ public sealed class StagedRun : IDisposable
 
     /// <summary>Charges of the jobs in <paramref name="ids"/> are made, then wait before they answer, until <see cref="Release"/>.</summary>
     public void HoldAfter(IEnumerable<int> ids) => Mark(ids, j => j.HoldAfter = true);
+
+    /// <summary>From now on a job's second and later tries wait at a gate of their own before they are made, until <see cref="ReleaseRetries"/>.</summary>
+    public void HoldRetries() => _holdRetries = true;
+
+    /// <summary>Lets every try waiting at the retries' gate go on, now and later.</summary>
+    public void ReleaseRetries() => _retriesReleased.TrySetResult();
+
+    /// <summary>How many second or later tries wait at the retries' gate now.</summary>
+    public int RetriesWaiting => Volatile.Read(ref _retriesWaiting);
+
+    /// <summary>Waits (at most <paramref name="patience"/>) until <paramref name="count"/> tries wait at the retries' gate; how many do.</summary>
+    public int WaitForRetries(int count, TimeSpan patience)
+    {
+        SpinWait.SpinUntil(() => RetriesWaiting >= count, patience);
+        return RetriesWaiting;
+    }
 
     /// <summary>The payments of the jobs in <paramref name="ids"/> are refused.</summary>
     public void Refuse(IEnumerable<int> ids) => Mark(ids, j => j.Refused = true);
@@ -168,14 +187,33 @@ public sealed class StagedRun : IDisposable
     internal async Task ChargeAsync(string key, ChargeJob job, string silo, string place)
     {
         var state = this[job.Id];
+        int attempt;
         lock (state)
         {
             state.Attempts.Add((silo, key));
+            attempt = state.Attempts.Count;
         }
         using var span = _scenario.Spans.Begin($"charge job {job.Id}", place: place);
         try
         {
             await UnlessDeadAsync(silo).ConfigureAwait(false);
+            if (attempt > 1 && _holdRetries)
+            {
+                Interlocked.Increment(ref _retriesWaiting);
+                try
+                {
+                    await _retriesReleased.Task.WaitAsync(LongestWait).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    // never released: go on rather than hang the run
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _retriesWaiting);
+                }
+                await UnlessDeadAsync(silo).ConfigureAwait(false);
+            }
             if (state.HoldBefore)
             {
                 await WaitAsync(state, silo).ConfigureAwait(false);
@@ -246,6 +284,7 @@ public sealed class StagedRun : IDisposable
     {
         Payments.Remove(Name, this);
         Release();
+        ReleaseRetries();
         _over.TrySetResult();
     }
 
