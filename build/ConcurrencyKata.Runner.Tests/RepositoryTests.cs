@@ -202,6 +202,20 @@ public sealed class CourseTests
     }
 
     [Fact]
+    public void A_control_is_run_again_only_when_the_check_meant_to_catch_it_skipped_itself()
+    {
+        using var kata = Complete();
+        kata.Write("tests/ConcurrencyKata.Tests/Ex01/GatherTests.cs", "public class GatherTests { [Fact] public void Every_fetch_starts() {} }\n");
+        kata.Write("tests/NegativeControls/01-async-gather/two/Code.cs", "// Mistake: awaits each\n// Caught by: Every_fetch_starts\nclass Wrong {}\n");
+        var control = kata.Repository.Controls(ControlKind.Negative).Single(c => c.Name == "two" && c.Exercise.Id == "01-async-gather");
+        TestRun Run(string method, Outcome outcome) => new([new("ConcurrencyKata.Tests.Ex01.GatherTests", method, outcome, "", "", TimeSpan.Zero)], []);
+
+        CiPipeline.SkippedItsCheck(control, Run("Every_fetch_starts", Outcome.Skipped)).Should().BeTrue();
+        CiPipeline.SkippedItsCheck(control, Run("Every_fetch_starts", Outcome.Passed)).Should().BeFalse("a check that ran and passed let it through: running it again would only hide that");
+        CiPipeline.SkippedItsCheck(control, Run("Something_else", Outcome.Skipped)).Should().BeFalse("only its own check's skip is a reason");
+    }
+
+    [Fact]
     public void An_exercise_with_one_negative_control_fails_naming_it()
     {
         using var kata = Complete();

@@ -16,14 +16,37 @@ public static class CpuWork
     /// result. The same inputs always give the same answer, on every machine.
     /// </summary>
     /// <remarks>
-    /// Compiled fully optimised from its first call: otherwise the calibration would measure the
+    /// Its loop is compiled fully optimised from the first call: otherwise the calibration would measure the
     /// JIT's quick first draft, and "200 ms of work" would later take well under 200 ms.
     /// </remarks>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ulong Spin(long iterations, ulong seed = 0x9E3779B97F4A7C15UL)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(iterations);
+        return Mix(seed | 1UL, iterations);
+    }
+
+    /// <summary>
+    /// The same computation and the same answer as <see cref="Spin(long, ulong)"/>, in chunks of
+    /// <paramref name="chunk"/> iterations, calling <paramref name="afterEachChunk"/> after each:
+    /// for a probe that watches when the computation makes progress.
+    /// </summary>
+    public static ulong Spin(long iterations, ulong seed, long chunk, Action afterEachChunk)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(iterations);
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunk, 1);
+        ArgumentNullException.ThrowIfNull(afterEachChunk);
         var x = seed | 1UL;
+        for (var left = iterations; left > 0; left -= chunk)
+        {
+            x = Mix(x, Math.Min(chunk, left));
+            afterEachChunk();
+        }
+        return x;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static ulong Mix(ulong x, long iterations)
+    {
         for (long i = 0; i < iterations; i++)
         {
             // xorshift64* : cheap, branch-free, impossible for the JIT to fold away.

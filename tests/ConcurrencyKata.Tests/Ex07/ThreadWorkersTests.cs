@@ -379,7 +379,7 @@ public sealed class ThreadWorkersTests(ITestOutputHelper output)
         var iterations = CpuWork.IterationsFor(perItem);
         // each item's CPU time is read on the thread that runs it: only the work's own CPU counts
         var meter = new ParallelSpeedup.WorkMeter(spans: scenario.Spans);
-        ulong Compute(int item) => meter.Run(() => CpuWork.Spin(iterations, (ulong)item + 1));
+        ulong Compute(int item) => meter.Spin(iterations, (ulong)item + 1);
 
         var judgement = ParallelSpeedup.Judge(
             workers => scenario.CallOnOwnThread(() => ThreadWorkers.Run(items, Compute, workers), TimeSpan.FromSeconds(10),
@@ -389,8 +389,8 @@ public sealed class ThreadWorkersTests(ITestOutputHelper output)
         Skip.If(judgement.Verdict == ParallelismProbe.Verdict.Inconclusive,
             $"the machine never had a second core free for this process during the check, so parallelism could not be judged:\n{judgement}");
         scenario.Check(judgement.Verdict == ParallelismProbe.Verdict.Parallel, () =>
-            $"Expected {itemCount} CPU-bound items to finish faster with 2 workers than with 1, computing on two cores at once " +
-            "(this process's CPU time over wall time above 1), as two raw threads computing did in the same attempt.\n" +
+            $"Expected {itemCount} CPU-bound items, with 2 workers, to compute on two cores at the same instant (for {ParallelSpeedup.TogetherAtLeast.TotalMilliseconds:0} ms in all), " +
+            "or to finish faster than with 1 worker with more CPU time than wall time, as two raw threads computing right before and right after did.\n" +
             $"Observed:\n{judgement}\n" +
             "Look at: a lock held around the work (or anything that lets one worker compute at a time) makes the threads take turns: " +
             "concurrent, not parallel. Hold a lock only to take an item or to store a result, never while computing.");

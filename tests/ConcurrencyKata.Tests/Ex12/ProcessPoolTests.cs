@@ -172,7 +172,7 @@ public sealed class ProcessPoolTests(ITestOutputHelper output)
                 $"the machine never had a second core free for this process during the check, so parallelism could not be judged:\n{judgement}");
             scenario.Check(judgement.Verdict == ParallelismProbe.Verdict.Parallel, () =>
                 $"Expected {jobCount} CPU-bound jobs to finish faster on 2 workers than on 1, the workers computing on two cores at once " +
-                "(their CPU time over wall time above 1), as two raw threads computing did in the same attempt.\n" +
+                "(their CPU time over wall time above 1), as two raw threads computing right before and right after did.\n" +
                 $"Observed:\n{judgement}\n" +
                 "Look at: anything that lets one worker have a job at a time (a lock or a SemaphoreSlim(1) around sending and reading, " +
                 "awaiting each answer before sending the next job) makes the processes take turns: concurrent, not parallel.");

@@ -214,7 +214,7 @@ public sealed class DocumentIndexerTests(ITestOutputHelper output)
             $"the machine never had a second core free for this process during the check, so parallelism could not be judged:\n{judgement}");
         scenario.Check(judgement.Verdict == ParallelismProbe.Verdict.Parallel, () =>
             $"Expected {documents} digests to finish faster with cpuWorkers: 2 than with 1, computing on two cores at once " +
-            "(their CPU time over the time from the first digest's start to the last one's end above 1), as two raw threads computing did in the same attempt.\n" +
+            "(their CPU time over the time from the first digest's start to the last one's end above 1), as two raw threads computing right before and right after did.\n" +
             $"Observed:\n{judgement}\n" +
             "Look at: anything that lets one digest compute at a time (a lock, a SemaphoreSlim(1), one digesting thread) gives concurrency without parallelism.");
     }

@@ -161,6 +161,7 @@ public sealed record CheckId(string Class, string Method, string Arguments = "")
 /// and the runner lists them so; the exercise's README table follows it (ci compares them).
 /// </param>
 /// <param name="PlatformLimit">Where the check is skipped or weaker, and why ("macOS, Windows: skipped: ..."); null when it judges the same everywhere.</param>
+/// <param name="Output">What a passing check wrote (a probe's figures, such as each attempt of a parallelism check); null when it wrote nothing.</param>
 public sealed record CheckEvent(
     CheckEventKind Event,
     CheckId? Check,
@@ -169,7 +170,8 @@ public sealed record CheckEvent(
     string? StackTrace = null,
     double? Seconds = null,
     int? Order = null,
-    string? PlatformLimit = null)
+    string? PlatformLimit = null,
+    string? Output = null)
 {
     private static readonly JsonSerializerOptions Json = new()
     {

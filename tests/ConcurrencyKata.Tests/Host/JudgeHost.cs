@@ -222,7 +222,9 @@ public static class JudgeHost
                     Interlocked.Exchange(ref _runningSince, Stopwatch.GetTimestamp());
                     break;
                 case ITestPassed passed:
-                    writer.Write(Described(new CheckEvent(CheckEventKind.Passed, Id(passed.Test), Seconds: (double)passed.ExecutionTime), passed.Test.TestCase.TestMethod));
+                    // what the check wrote (a probe's figures) is kept with a pass; a failure's message says it already
+                    writer.Write(Described(new CheckEvent(CheckEventKind.Passed, Id(passed.Test), Seconds: (double)passed.ExecutionTime,
+                        Output: string.IsNullOrWhiteSpace(passed.Output) ? null : passed.Output.TrimEnd()), passed.Test.TestCase.TestMethod));
                     break;
                 case ITestSkipped skipped:
                     writer.Write(Described(new CheckEvent(CheckEventKind.Skipped, Id(skipped.Test), skipped.Reason, Seconds: 0), skipped.Test.TestCase.TestMethod));

@@ -9,10 +9,17 @@ namespace ConcurrencyKata.Tests.Probes;
 /// by a <see cref="WorkMeter"/> (each unit on the thread that runs it), otherwise the process's.
 /// Both are needed: a lock that
 /// makes workers take turns gives no speedup and a ratio near 1.0; a spin lock gives a ratio
-/// near 2.0 but still no speedup. Each attempt first calibrates (two raw threads computing,
-/// <see cref="ParallelismProbe.Calibrate"/>): a serial reading blames the code only when the
-/// machine had a second core free for this process at that moment; otherwise the attempt proves
-/// nothing and another is made.
+/// near 2.0 but still no speedup. Each attempt is bracketed by calibrations (two raw threads
+/// computing), right before and right after it: a serial reading blames the code only when the
+/// machine had a second core free for this process on both sides of the work; otherwise the
+/// attempt proves nothing and another is made.
+/// <para>
+/// Work whose units compute through <see cref="WorkMeter.Spin"/> gives a third kind of evidence,
+/// of the moment rather than an average (<see cref="ComputingAtOnce"/>): for how long two of its
+/// units computed at the same instant. It decides both ways on a machine whose cores are busy with
+/// other programs, where the averages cannot: a few milliseconds at once are parallel, and none
+/// at all is serial when the raw threads of both calibrations did compute at once.
+/// </para>
 /// </summary>
 public static class ParallelSpeedup
 {
@@ -45,27 +52,59 @@ public static class ParallelSpeedup
     /// </summary>
     public const int Attempts = 20;
 
+    /// <summary>Two units computing at the same instant for this long in all is parallel work, and raw threads doing so is a machine that lends a second core.</summary>
+    public static readonly TimeSpan TogetherAtLeast = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>Units computing at the same instant for no longer than this in all took turns (a clock read late can show a few microseconds).</summary>
+    public static readonly TimeSpan TogetherAtMostWhenSerial = TimeSpan.FromMilliseconds(0.2);
+
     private static readonly TimeSpan CalibrationSpan = TimeSpan.FromMilliseconds(60);
 
-    public readonly record struct Attempt(double Calibration, TimeSpan OneWorker, CpuMeter.Reading TwoWorkers)
+    /// <summary>What the machine lent at one moment: two raw threads computing at once, their CPU time over wall time and how long they computed at the same instant.</summary>
+    public readonly record struct Calibration(double Ratio, TimeSpan Together)
     {
+        public override string ToString() => $"CPU/wall {Ratio:0.00}, {Together.TotalMilliseconds:0.0} ms at once";
+    }
+
+    /// <summary>Two raw threads compute at once for 60 ms each.</summary>
+    public static Calibration Calibrate()
+    {
+        var moments = new ComputingAtOnce();
+        var iterations = CpuWork.IterationsFor(CalibrationSpan);
+        var meter = CpuMeter.Start();
+        var threads = Enumerable.Range(0, 2).Select(i => new Thread(() => moments.Spin(iterations, (ulong)i + 1)) { IsBackground = true }).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join(TimeSpan.FromSeconds(30)));
+        return new Calibration(meter.Read().Ratio, moments.Together);
+    }
+
+    /// <summary>One attempt: the calibrations around it, 1 worker's time, 2 workers' reading and, for work computed through <see cref="WorkMeter.Spin"/>, how long two units computed at the same instant.</summary>
+    public readonly record struct Attempt(Calibration Before, TimeSpan OneWorker, CpuMeter.Reading TwoWorkers, TimeSpan? Together, Calibration After)
+    {
+        /// <summary>What the machine surely lent during the attempt: the lower of its two brackets' ratios.</summary>
+        public double Calibration => Math.Min(Before.Ratio, After.Ratio);
+
         public double Speedup => TwoWorkers.Wall.TotalMilliseconds <= 0 ? 0 : OneWorker.TotalMilliseconds / TwoWorkers.Wall.TotalMilliseconds;
 
         /// <summary>
-        /// Parallel when the work itself shows it (a speedup and more CPU than wall time need two
-        /// cores computing at once, whatever the calibration said a moment before); serial only
-        /// when the calibration shows a second core was free and the work did not use it. On a
-        /// busy machine the second core comes and goes between the calibration and the work, so
-        /// the calibration is needed only to blame the code for a serial reading.
+        /// Parallel when the work itself shows it (a speedup and more CPU than wall time, or units
+        /// computing at the same instant, need two cores at once, whatever the calibrations said);
+        /// serial only when both calibrations show a second core was free and the work did not use
+        /// it. On a busy machine the second core comes and goes between a calibration and the
+        /// work, so the calibrations are needed only to blame the code for a serial reading. When
+        /// the moments were watched, they alone decide "serial": no unit computing at once while
+        /// the raw threads did, right before and right after.
         /// </summary>
-        public ParallelismProbe.Verdict Verdict => Speedup >= ParallelSpeedupAtLeast && TwoWorkers.Ratio >= ParallelismProbe.ParallelRatio ? ParallelismProbe.Verdict.Parallel
+        public ParallelismProbe.Verdict Verdict => (Speedup >= ParallelSpeedupAtLeast && TwoWorkers.Ratio >= ParallelismProbe.ParallelRatio) || Together >= TogetherAtLeast ? ParallelismProbe.Verdict.Parallel
+            : Together is { } together ? (together <= TogetherAtMostWhenSerial && Before.Together >= TogetherAtLeast && After.Together >= TogetherAtLeast ? ParallelismProbe.Verdict.Serial : ParallelismProbe.Verdict.Inconclusive)
             : Calibration < UsableCalibration ? ParallelismProbe.Verdict.Inconclusive
             : Speedup <= SerialSpeedupAtMost || TwoWorkers.Ratio <= ParallelismProbe.SerialRatio ? ParallelismProbe.Verdict.Serial
             : ParallelismProbe.Verdict.Inconclusive;
 
         public override string ToString()
-            => $"two raw threads: CPU/wall {Calibration:0.00}; 1 worker {OneWorker.TotalMilliseconds:0} ms; " +
-               $"2 workers {TwoWorkers.Wall.TotalMilliseconds:0} ms (speedup {Speedup:0.00}, CPU/wall {TwoWorkers.Ratio:0.00}) → {Verdict.ToString().ToLowerInvariant()}";
+            => $"two raw threads before: {(Together is null ? $"CPU/wall {Before.Ratio:0.00}" : Before)}; 1 worker {OneWorker.TotalMilliseconds:0} ms; " +
+               $"2 workers {TwoWorkers.Wall.TotalMilliseconds:0} ms (speedup {Speedup:0.00}, CPU/wall {TwoWorkers.Ratio:0.00}" +
+               $"{(Together is { } t ? $", {t.TotalMilliseconds:0.0} ms computing at once" : "")}); two raw threads after: {(Together is null ? $"CPU/wall {After.Ratio:0.00}" : After)} → {Verdict.ToString().ToLowerInvariant()}";
     }
 
     public sealed record Result(IReadOnlyList<Attempt> Attempts)
@@ -79,8 +118,8 @@ public static class ParallelSpeedup
     }
 
     /// <summary>
-    /// Runs <paramref name="runWithWorkers"/>(1) and (2) on the same CPU-bound work, after a
-    /// calibration, until an attempt shows parallel work or <paramref name="attempts"/> were made.
+    /// Runs <paramref name="runWithWorkers"/>(1) and (2) on the same CPU-bound work, between
+    /// calibrations, until an attempt shows parallel work or <paramref name="attempts"/> were made.
     /// </summary>
     /// <remarks>
     /// With a <paramref name="work"/> meter, CPU over wall counts only the CPU time of the work's
@@ -91,9 +130,9 @@ public static class ParallelSpeedup
     {
         runWithWorkers(2); // warm up: the JIT, the code under test's first-call costs
         var made = new List<Attempt>();
+        var before = Calibrate();
         for (var i = 0; i < attempts; i++)
         {
-            var calibration = ParallelismProbe.Calibrate(CalibrationSpan);
             work?.Reset();
             var one = Stopwatch.StartNew();
             runWithWorkers(1);
@@ -105,7 +144,10 @@ public static class ParallelSpeedup
             {
                 two = new CpuMeter.Reading(workCpu, work.Window ?? two.Wall);
             }
-            var attempt = new Attempt(calibration, oneWall, two);
+            var together = work?.Together;
+            var after = Calibrate();
+            var attempt = new Attempt(before, oneWall, two, together, after);
+            before = after;
             made.Add(attempt);
             if (attempt.Verdict == ParallelismProbe.Verdict.Parallel)
             {
@@ -135,6 +177,13 @@ public static class ParallelSpeedup
         private int _unmeasured;
         private long _firstStart = long.MaxValue;
         private long _lastEnd = long.MinValue;
+        private readonly ComputingAtOnce _moments = new();
+
+        /// <summary>A unit that computes <see cref="CpuWork.Spin(long, ulong)"/> (the same answer), timed as <see cref="Run"/> times it and watched for moments when two units compute at once.</summary>
+        public ulong Spin(long iterations, ulong seed) => Run(() => _moments.Spin(iterations, seed));
+
+        /// <summary>How long two units computed at the same instant since the last <see cref="Reset"/>; null when no unit went through <see cref="Spin"/>.</summary>
+        public TimeSpan? Together => _moments.Watched ? _moments.Together : null;
 
         public T Run<T>(Func<T> unit)
         {
@@ -194,6 +243,7 @@ public static class ParallelSpeedup
             Interlocked.Exchange(ref _unmeasured, 0);
             Interlocked.Exchange(ref _firstStart, long.MaxValue);
             Interlocked.Exchange(ref _lastEnd, long.MinValue);
+            _moments.Reset();
         }
     }
 }

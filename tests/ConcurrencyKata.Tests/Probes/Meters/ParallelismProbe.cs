@@ -4,10 +4,13 @@ namespace ConcurrencyKata.Tests.Probes;
 /// Judges "ran in parallel" from physical evidence, relative to what the machine delivers at
 /// that moment. The evidence is the process's CPU time over wall time during the work: one
 /// core computing gives about 1.0, two at once up to 2.0. On a shared machine another process
-/// may hold a core, so every attempt first <see cref="Calibrate">calibrates</see>: two raw
-/// threads compute at once, and their ratio is what "parallel" looks like right now. An
-/// attempt whose calibration shows no parallelism available proves nothing either way, and
-/// is repeated; only a bounded number of attempts are made.
+/// may hold a core, so every attempt is bracketed by <see cref="Calibrate">calibrations</see>:
+/// two raw threads compute at once, right before and right after the work, and their ratio is
+/// what "parallel" looks like at that moment. An attempt is usable only when both brackets show
+/// a second core: on a shared machine the second core comes and goes, and one calibration
+/// before the work once showed 1.30 while the work that followed got a single core (1.06). An
+/// attempt that is not usable proves nothing either way, and is repeated; only a bounded number
+/// of attempts are made. One calibration closes an attempt and opens the next.
 /// </summary>
 public static class ParallelismProbe
 {
@@ -32,15 +35,23 @@ public static class ParallelismProbe
         Inconclusive,
     }
 
-    /// <summary>One attempt: the calibration's ratio and the work's reading.</summary>
-    public readonly record struct Attempt(double Calibration, CpuMeter.Reading Work)
+    /// <summary>One attempt: the calibrations right before and right after the work, and the work's reading.</summary>
+    public readonly record struct Attempt(double CalibrationBefore, CpuMeter.Reading Work, double CalibrationAfter)
     {
-        public Verdict Verdict => Calibration < UsableCalibration ? Verdict.Inconclusive
-            : Work.Ratio >= ParallelRatio ? Verdict.Parallel
+        /// <summary>What the machine surely lent during the attempt: the lower of its two brackets.</summary>
+        public double Calibration => Math.Min(CalibrationBefore, CalibrationAfter);
+
+        /// <summary>
+        /// Parallel when the work itself shows it (a process cannot use more CPU than wall time
+        /// without two threads computing at once, whatever the calibrations said); serial only
+        /// when both calibrations show a second core was free and the work did not use it.
+        /// </summary>
+        public Verdict Verdict => Work.Ratio >= ParallelRatio ? Verdict.Parallel
+            : Calibration < UsableCalibration ? Verdict.Inconclusive
             : Work.Ratio <= SerialRatio ? Verdict.Serial
             : Verdict.Inconclusive;
 
-        public override string ToString() => $"two raw threads reached {Calibration:0.00}; the work: {Work} → {Verdict.ToString().ToLowerInvariant()}";
+        public override string ToString() => $"two raw threads reached {CalibrationBefore:0.00} before and {CalibrationAfter:0.00} after; the work: {Work} → {Verdict.ToString().ToLowerInvariant()}";
     }
 
     /// <summary>The attempts made and the verdict they add up to.</summary>
@@ -76,7 +87,7 @@ public static class ParallelismProbe
     }
 
     /// <summary>
-    /// Calibrates and measures <paramref name="work"/> up to <paramref name="attempts"/> times,
+    /// Measures <paramref name="work"/> between calibrations up to <paramref name="attempts"/> times,
     /// stopping at the first attempt that shows parallelism (or, with
     /// <paramref name="stopAtSerial"/>, at the first that shows serial work on a machine that
     /// could have run it in parallel).
@@ -84,9 +95,13 @@ public static class ParallelismProbe
     public static Result Judge(Action work, TimeSpan calibration, int attempts = 4, bool stopAtSerial = false)
     {
         var made = new List<Attempt>();
+        var before = Calibrate(calibration);
         for (var i = 0; i < attempts; i++)
         {
-            var attempt = new Attempt(Calibrate(calibration), Measure(work));
+            var reading = Measure(work);
+            var after = Calibrate(calibration);
+            var attempt = new Attempt(before, reading, after);
+            before = after;
             made.Add(attempt);
             if (attempt.Verdict == Verdict.Parallel || (stopAtSerial && attempt.Verdict == Verdict.Serial))
             {

@@ -12,14 +12,24 @@ public sealed class InterpreterTests
     public void Without_a_lock_two_programs_compute_at_the_same_instant_on_two_cores()
     {
         Skip.If(Environment.ProcessorCount < 2, "one core: nothing can compute in parallel");
-        // a busy machine may lend no second core for a while: a few attempts, each 2 × 100 units
+        // a busy machine may lend no second core for a while: a few attempts, each 2 × 100 units,
+        // each bracketed by calibrations; only an attempt with a second core free on both sides can fail
+        var span = TimeSpan.FromMilliseconds(100);
         var max = 0;
+        var judged = new List<string>();
+        var before = ParallelismProbe.Calibrate(span);
         for (var attempt = 0; attempt < 3 && max < 2; attempt++)
         {
             max = Interpreter.Run(TwoComputing(100), new NoLock(), Options).MaxComputingAtOnce;
+            var after = ParallelismProbe.Calibrate(span);
+            if (max < 2 && Math.Min(before, after) >= ParallelismProbe.UsableCalibration)
+            {
+                judged.Add($"at most {max} computing at once between calibrations of {before:0.00} and {after:0.00}");
+            }
+            before = after;
         }
-        Skip.If(max < 2 && ParallelismProbe.Calibrate(TimeSpan.FromMilliseconds(100)) < ParallelismProbe.UsableCalibration, "the machine lent no second core");
-        max.Should().Be(2);
+        Skip.If(max < 2 && judged.Count == 0, "the machine lent no second core");
+        max.Should().Be(2, string.Join("; ", judged));
     }
 
     [Fact]

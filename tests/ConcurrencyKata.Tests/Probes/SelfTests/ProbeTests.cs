@@ -303,6 +303,72 @@ public sealed class ProbeTests
     }
 
     [Fact]
+    public void A_work_reading_blames_the_code_only_when_a_second_core_was_free_on_both_sides_of_it()
+    {
+        // read on a loaded machine: a calibration of 1.30, then two threads computing got one core (1.06), then 1.04
+        var starved = new CpuMeter.Reading(TimeSpan.FromMilliseconds(625), TimeSpan.FromMilliseconds(590));
+        new ParallelismProbe.Attempt(1.30, starved, 1.04).Verdict.Should().Be(ParallelismProbe.Verdict.Inconclusive);
+        new ParallelismProbe.Attempt(1.04, starved, 1.30).Verdict.Should().Be(ParallelismProbe.Verdict.Inconclusive);
+        new ParallelismProbe.Attempt(1.30, starved, 1.30).Verdict.Should().Be(ParallelismProbe.Verdict.Serial);
+
+        var oneWorker = TimeSpan.FromMilliseconds(600);
+        var twoOnOneCore = new CpuMeter.Reading(TimeSpan.FromMilliseconds(600), TimeSpan.FromMilliseconds(600));
+        ParallelSpeedup.Calibration Lent(double ratio, double msAtOnce = 0) => new(ratio, TimeSpan.FromMilliseconds(msAtOnce));
+        new ParallelSpeedup.Attempt(Lent(1.30), oneWorker, twoOnOneCore, null, Lent(1.04)).Verdict.Should().Be(ParallelismProbe.Verdict.Inconclusive);
+        new ParallelSpeedup.Attempt(Lent(1.04), oneWorker, twoOnOneCore, null, Lent(1.30)).Verdict.Should().Be(ParallelismProbe.Verdict.Inconclusive);
+        new ParallelSpeedup.Attempt(Lent(1.30), oneWorker, twoOnOneCore, null, Lent(1.30)).Verdict.Should().Be(ParallelismProbe.Verdict.Serial);
+        // the work's own evidence of two cores needs no calibration
+        var twoOnTwoCores = new CpuMeter.Reading(TimeSpan.FromMilliseconds(600), TimeSpan.FromMilliseconds(400));
+        new ParallelSpeedup.Attempt(Lent(1.00), oneWorker, twoOnTwoCores, null, Lent(1.00)).Verdict.Should().Be(ParallelismProbe.Verdict.Parallel);
+
+        // watched moments decide on a machine whose cores are all busy: the averages read 1.0 there, whatever the code
+        var none = TimeSpan.Zero;
+        new ParallelSpeedup.Attempt(Lent(1.00), oneWorker, twoOnOneCore, TimeSpan.FromMilliseconds(9), Lent(1.00)).Verdict.Should().Be(ParallelismProbe.Verdict.Parallel);
+        new ParallelSpeedup.Attempt(Lent(1.00, 12), oneWorker, twoOnOneCore, none, Lent(1.01, 8)).Verdict.Should().Be(ParallelismProbe.Verdict.Serial);
+        new ParallelSpeedup.Attempt(Lent(1.00, 12), oneWorker, twoOnOneCore, none, Lent(1.00, 0)).Verdict.Should().Be(ParallelismProbe.Verdict.Inconclusive, "the raw threads after it never computed at once");
+        new ParallelSpeedup.Attempt(Lent(1.90, 55), oneWorker, twoOnOneCore, TimeSpan.FromMilliseconds(1), Lent(1.90, 55)).Verdict.Should().Be(ParallelismProbe.Verdict.Inconclusive, "1 ms at once is neither");
+    }
+
+    [SkippableFact]
+    public void The_moments_probe_never_sees_threads_confined_to_one_core_compute_at_once_and_sees_free_threads_do()
+    {
+        Skip.If(Environment.ProcessorCount < 2, $"this machine has {Environment.ProcessorCount} core: nothing can compute at once here");
+        var iterations = CpuWork.IterationsFor(TimeSpan.FromMilliseconds(100));
+        (TimeSpan Together, TimeSpan Computing, double Ratio) Round(bool confined)
+        {
+            var moments = new ComputingAtOnce();
+            var meter = CpuMeter.Start();
+            var threads = Enumerable.Range(0, 2).Select(i => new Thread(() =>
+            {
+                if (confined)
+                {
+                    OneCore.ConfineThisThread();
+                }
+                moments.Spin(iterations, (ulong)i + 1);
+            }) { IsBackground = true }).ToList();
+            threads.ForEach(t => t.Start());
+            threads.ForEach(t => t.Join(TimeSpan.FromSeconds(30)).Should().BeTrue("100 ms of computing each ends"));
+            return (moments.Together, moments.Computing, meter.Read().Ratio);
+        }
+
+        if (OneCore.CanConfine)
+        {
+            for (var round = 0; round < 5; round++)
+            {
+                var (together, computing, _) = Round(confined: true);
+                computing.Should().BeGreaterThan(TimeSpan.FromMilliseconds(100), "two threads computed 100 ms each, seen in runs of computing");
+                together.Should().BeLessThanOrEqualTo(ParallelSpeedup.TogetherAtMostWhenSerial, $"two threads on one core never compute at the same instant (round {round + 1})");
+            }
+        }
+
+        var free = Enumerable.Range(0, 5).Select(_ => Round(confined: false)).ToList();
+        var shown = string.Join("; ", free.Select(f => $"{f.Together.TotalMilliseconds:0.0} ms at once, CPU/wall {f.Ratio:0.00}"));
+        // CPU time well above wall time means the two computed at once for much of the round: the moments must see it
+        free.Where(f => f.Ratio >= 1.5 && f.Together < ParallelSpeedup.TogetherAtLeast).Should().BeEmpty(shown);
+        Skip.If(free.All(f => f.Together < ParallelSpeedup.TogetherAtLeast), $"the machine never ran the two free threads at once: {shown}");
+    }
+
+    [Fact]
     public void Controlled_work_blocks_each_thread_until_answered_in_any_order_and_knows_which_thread_ran_it()
     {
         using var scenario = new Scenario();
@@ -373,4 +439,23 @@ public sealed class ProbeTests
 
         Process.GetProcesses().Any(p => p.Id == pid).Should().BeFalse("disposing the scenario kills (and reaps) what it owns");
     }
+}
+
+/// <summary>Confines the calling thread to CPU 0, as a process limited to one core would be (Linux only).</summary>
+internal static partial class OneCore
+{
+    public static bool CanConfine => OperatingSystem.IsLinux();
+
+    public static void ConfineThisThread()
+    {
+        var mask = new ulong[16];
+        mask[0] = 1;
+        if (sched_setaffinity(0, mask.Length * sizeof(ulong), mask) != 0)
+        {
+            throw new InvalidOperationException($"sched_setaffinity failed: {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    [System.Runtime.InteropServices.LibraryImport("libc", SetLastError = true)]
+    private static partial int sched_setaffinity(int pid, nint size, ulong[] mask);
 }
