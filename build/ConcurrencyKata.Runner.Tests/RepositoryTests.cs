@@ -188,13 +188,19 @@ public sealed class CourseTests
         Failures(kata).Should().ContainSingle().Which.WhyNot.Should().Contain("No_such_check").And.NotContain("Fails_fast");
     }
 
+    /// <summary>Exercise 01's control "two", declared as caught by its one check, Every_fetch_starts.</summary>
+    private static Control ControlCaughtByEveryFetchStarts(TempKata kata)
+    {
+        kata.Write("tests/ConcurrencyKata.Tests/Ex01/GatherTests.cs", "public class GatherTests { [Fact] public void Every_fetch_starts() {} }\n");
+        kata.Write("tests/NegativeControls/01-async-gather/two/Code.cs", "// Mistake: awaits each\n// Caught by: Every_fetch_starts\nclass Wrong {}\n");
+        return kata.Repository.Controls(ControlKind.Negative).Single(c => c.Name == "two" && c.Exercise.Id == "01-async-gather");
+    }
+
     [Fact]
     public void A_control_rejected_by_another_check_than_its_caught_by_line_names_it_is_noted()
     {
         using var kata = Complete();
-        kata.Write("tests/ConcurrencyKata.Tests/Ex01/GatherTests.cs", "public class GatherTests { [Fact] public void Every_fetch_starts() {} }\n");
-        kata.Write("tests/NegativeControls/01-async-gather/two/Code.cs", "// Mistake: awaits each\n// Caught by: Every_fetch_starts\nclass Wrong {}\n");
-        var control = kata.Repository.Controls(ControlKind.Negative).Single(c => c.Name == "two" && c.Exercise.Id == "01-async-gather");
+        var control = ControlCaughtByEveryFetchStarts(kata);
         TestOutcome Failed(string method) => new("ConcurrencyKata.Tests.Ex01.GatherTests", method, Outcome.Failed, "", "", TimeSpan.Zero);
 
         CiPipeline.NotCaughtWhereDeclared(control, [Failed("Every_fetch_starts")]).Should().BeEmpty();
@@ -205,9 +211,7 @@ public sealed class CourseTests
     public void A_control_is_run_again_only_when_the_check_meant_to_catch_it_skipped_itself()
     {
         using var kata = Complete();
-        kata.Write("tests/ConcurrencyKata.Tests/Ex01/GatherTests.cs", "public class GatherTests { [Fact] public void Every_fetch_starts() {} }\n");
-        kata.Write("tests/NegativeControls/01-async-gather/two/Code.cs", "// Mistake: awaits each\n// Caught by: Every_fetch_starts\nclass Wrong {}\n");
-        var control = kata.Repository.Controls(ControlKind.Negative).Single(c => c.Name == "two" && c.Exercise.Id == "01-async-gather");
+        var control = ControlCaughtByEveryFetchStarts(kata);
         TestRun Run(string method, Outcome outcome) => new([new("ConcurrencyKata.Tests.Ex01.GatherTests", method, outcome, "", "", TimeSpan.Zero)], []);
 
         CiPipeline.SkippedItsCheck(control, Run("Every_fetch_starts", Outcome.Skipped)).Should().BeTrue();

@@ -30,6 +30,13 @@ public static class DocumentChecksum
     internal static Func<Func<long>, long>? Meter { get; set; }
 
     /// <summary>
+    /// Lets the judge watch the computation as it makes progress: when set, the checksum's mixing
+    /// goes through it (the same iterations and seed, the same answer as <see cref="CpuWork.Spin(long, ulong)"/>).
+    /// Only the judge sets it.
+    /// </summary>
+    internal static Func<long, ulong, ulong>? Spin { get; set; }
+
+    /// <summary>
     /// Lets the judge stand in for the computation: when set, <see cref="Compute"/> returns what it
     /// gives at once, so a check can have thousands of checksums end within microseconds of each
     /// other (a race on the results shows). Only the judge sets it.
@@ -57,6 +64,7 @@ public static class DocumentChecksum
         {
             seed = (seed ^ c) * 1099511628211UL;
         }
-        return (long)(CpuWork.Spin(WorkPerDocument, seed) >> 1);
+        var mixed = Spin is { } spin ? spin(WorkPerDocument, seed) : CpuWork.Spin(WorkPerDocument, seed);
+        return (long)(mixed >> 1);
     }
 }

@@ -213,8 +213,8 @@ public sealed class DocumentIndexerTests(ITestOutputHelper output)
         Skip.If(judgement.Verdict == ParallelismProbe.Verdict.Inconclusive,
             $"the machine never had a second core free for this process during the check, so parallelism could not be judged:\n{judgement}");
         scenario.Check(judgement.Verdict == ParallelismProbe.Verdict.Parallel, () =>
-            $"Expected {documents} digests to finish faster with cpuWorkers: 2 than with 1, computing on two cores at once " +
-            "(their CPU time over the time from the first digest's start to the last one's end above 1), as two raw threads computing right before and right after did.\n" +
+            $"Expected {documents} digests, with cpuWorkers: 2, to compute on two cores at the same instant (for {ParallelSpeedup.TogetherAtLeast.TotalMilliseconds:0} ms in all, seen when they run in this process), " +
+            "or to finish faster than with 1 with their CPU time over the time from the first digest's start to the last one's end above 1, as two raw threads computing right before and right after did.\n" +
             $"Observed:\n{judgement}\n" +
             "Look at: anything that lets one digest compute at a time (a lock, a SemaphoreSlim(1), one digesting thread) gives concurrency without parallelism.");
     }

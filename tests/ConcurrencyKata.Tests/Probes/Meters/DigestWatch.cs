@@ -48,6 +48,7 @@ public sealed class DigestWatch : IDisposable
         if (meter is not null)
         {
             DocumentChecksum.Meter = unit => meter.Run(unit);
+            DocumentChecksum.Spin = meter.Watch;
         }
         WorkerProgram.ChecksumTrace = _traceFolder;
     }
@@ -180,6 +181,7 @@ public sealed class DigestWatch : IDisposable
         DocumentChecksum.Observer = null;
         DocumentChecksum.StartObserver = null;
         DocumentChecksum.Meter = null;
+        DocumentChecksum.Spin = null;
         WorkerProgram.ChecksumTrace = null;
         try
         {

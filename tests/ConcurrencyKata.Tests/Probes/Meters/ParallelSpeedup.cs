@@ -179,11 +179,20 @@ public static class ParallelSpeedup
         private long _lastEnd = long.MinValue;
         private readonly ComputingAtOnce _moments = new();
 
-        /// <summary>A unit that computes <see cref="CpuWork.Spin(long, ulong)"/> (the same answer), timed as <see cref="Run"/> times it and watched for moments when two units compute at once.</summary>
-        public ulong Spin(long iterations, ulong seed) => Run(() => _moments.Spin(iterations, seed));
+        private int _elsewhere;
 
-        /// <summary>How long two units computed at the same instant since the last <see cref="Reset"/>; null when no unit went through <see cref="Spin"/>.</summary>
-        public TimeSpan? Together => _moments.Watched ? _moments.Together : null;
+        /// <summary>A unit that computes <see cref="CpuWork.Spin(long, ulong)"/> (the same answer), timed as <see cref="Run"/> times it and <see cref="Watch">watched</see>.</summary>
+        public ulong Spin(long iterations, ulong seed) => Run(() => Watch(iterations, seed));
+
+        /// <summary>Computes <see cref="CpuWork.Spin(long, ulong)"/> (the same answer) watched for the moments when two units compute at once, inside a unit timed by <see cref="Run"/>.</summary>
+        public ulong Watch(long iterations, ulong seed) => _moments.Spin(iterations, seed);
+
+        /// <summary>
+        /// How long two units computed at the same instant since the last <see cref="Reset"/>; null when
+        /// no unit was watched, or when a unit was measured elsewhere (<see cref="Add(TimeSpan)"/>: a
+        /// worker process), whose moments nobody saw.
+        /// </summary>
+        public TimeSpan? Together => _moments.Watched && Volatile.Read(ref _elsewhere) == 0 ? _moments.Together : null;
 
         public T Run<T>(Func<T> unit)
         {
@@ -209,7 +218,11 @@ public static class ParallelSpeedup
         }
 
         /// <summary>Adds CPU time measured elsewhere: a worker process's own report of the time a job took it.</summary>
-        public void Add(TimeSpan cpu) => Interlocked.Add(ref _ticks, cpu.Ticks);
+        public void Add(TimeSpan cpu)
+        {
+            Interlocked.Add(ref _ticks, cpu.Ticks);
+            Interlocked.Exchange(ref _elsewhere, 1);
+        }
 
         /// <summary>Adds a unit measured elsewhere: its CPU time, and when it started and ended (<see cref="Stopwatch.GetTimestamp"/>, one clock for every process).</summary>
         public void Add(TimeSpan cpu, long startTimestamp, long endTimestamp)
@@ -244,6 +257,7 @@ public static class ParallelSpeedup
             Interlocked.Exchange(ref _firstStart, long.MaxValue);
             Interlocked.Exchange(ref _lastEnd, long.MinValue);
             _moments.Reset();
+            Interlocked.Exchange(ref _elsewhere, 0);
         }
     }
 }
