@@ -40,8 +40,9 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console, 
         Section("no worker process outlives its test, nor a test host killed mid-run");
         NoWorkerLeftBehind(judge);
 
+        EndSection();
         console.WriteLine();
-        console.MarkupLine($"[grey]ci finished in {clock.Elapsed.TotalSeconds:0} s[/]");
+        console.MarkupLine($"[grey]ci finished in {clock.Elapsed.TotalSeconds:0} s: {Markup.Escape(string.Join(", ", _took.Select(t => $"{t.Section} {t.Seconds:0} s")))}[/]");
         console.WriteLine($"{_passed} passed, {_failed} failed");
         return _failed == 0 ? 0 : 1;
     }
@@ -440,8 +441,25 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console, 
         }
     }
 
+    /// <summary>How long each section took, in the order they ran: where ci's time goes.</summary>
+    private readonly List<(string Section, double Seconds)> _took = [];
+    private (string Title, Stopwatch Clock)? _section;
+
+    private void EndSection()
+    {
+        if (_section is { } ended)
+        {
+            var shortTitle = ended.Title.Split(':')[0];
+            _took.Add((shortTitle, ended.Clock.Elapsed.TotalSeconds));
+            console.MarkupLine($"[grey]({Markup.Escape(shortTitle)}: {ended.Clock.Elapsed.TotalSeconds:0} s)[/]");
+        }
+        _section = null;
+    }
+
     private void Section(string title)
     {
+        EndSection();
+        _section = (title, Stopwatch.StartNew());
         console.WriteLine();
         console.MarkupLine($"[bold]== {Markup.Escape(title)}[/]");
     }
