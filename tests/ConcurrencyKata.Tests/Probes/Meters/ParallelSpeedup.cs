@@ -66,11 +66,11 @@ public static class ParallelSpeedup
         public override string ToString() => $"CPU/wall {Ratio:0.00}, {Together.TotalMilliseconds:0.0} ms at once";
     }
 
-    /// <summary>Two raw threads compute at once for 60 ms each.</summary>
-    public static Calibration Calibrate()
+    /// <summary>Two raw threads compute at once, for <paramref name="perThread"/> each (60 ms when not given), watched by a <see cref="ComputingAtOnce"/>.</summary>
+    public static Calibration Calibrate(TimeSpan? perThread = null)
     {
         var moments = new ComputingAtOnce();
-        var iterations = CpuWork.IterationsFor(CalibrationSpan);
+        var iterations = CpuWork.IterationsFor(perThread ?? CalibrationSpan);
         var meter = CpuMeter.Start();
         var threads = Enumerable.Range(0, 2).Select(i => new Thread(() => moments.Spin(iterations, (ulong)i + 1)) { IsBackground = true }).ToList();
         threads.ForEach(t => t.Start());

@@ -69,14 +69,7 @@ public static class ParallelismProbe
     /// What the machine delivers now: two raw threads each compute for <paramref name="perThread"/>
     /// at the same time; returns the process's CPU time over wall time for that span.
     /// </summary>
-    public static double Calibrate(TimeSpan perThread)
-    {
-        var meter = CpuMeter.Start();
-        var threads = Enumerable.Range(0, 2).Select(_ => new Thread(() => CpuWork.Burn(perThread)) { IsBackground = true }).ToList();
-        threads.ForEach(t => t.Start());
-        threads.ForEach(t => t.Join(TimeSpan.FromSeconds(30)));
-        return meter.Read().Ratio;
-    }
+    public static double Calibrate(TimeSpan perThread) => ParallelSpeedup.Calibrate(perThread).Ratio;
 
     /// <summary>Measures <paramref name="work"/>: the process's CPU time over wall time while it runs.</summary>
     public static CpuMeter.Reading Measure(Action work)
