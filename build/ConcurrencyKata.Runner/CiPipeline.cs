@@ -192,23 +192,23 @@ public sealed class CiPipeline(KataRepository repository, IAnsiConsole console, 
             {
                 continue;
             }
-            var rejectedBy = run.For(control.Exercise).Where(o => o.Outcome == Outcome.Failed).ToList();
-            var hung = Grading.HungIn(run, control.Exercise) || (run.WasAborted && rejectedBy.Count == 0);
             // a check that skipped itself proved nothing (a busy machine lent no second core): run the control again
             var runs = 1;
-            while (!hung && rejectedBy.Count == 0 && runs < RunsWhileItsCheckSkips && SkippedItsCheck(control, run))
+            while (!Rejected(run) && runs < RunsWhileItsCheckSkips && SkippedItsCheck(control, run))
             {
                 run = judge.TestUntilRejected(Variant.Of(control), control.Exercise, control.CaughtBy);
                 runs++;
-                rejectedBy = run.For(control.Exercise).Where(o => o.Outcome == Outcome.Failed).ToList();
-                hung = Grading.HungIn(run, control.Exercise) || (run.WasAborted && rejectedBy.Count == 0);
             }
+            var rejectedBy = run.For(control.Exercise).Where(o => o.Outcome == Outcome.Failed).ToList();
+            var hung = Grading.HungIn(run, control.Exercise) || (run.WasAborted && rejectedBy.Count == 0);
             var again = runs > 1 ? $" (run {runs} times: its check skipped itself before)" : "";
             var detail = hung
                 ? $"hung (the test host was stopped){again}"
                 : rejectedBy.Count > 0 ? $"rejected by: {string.Join("; ", rejectedBy.Select(r => r.Check))}{NotCaughtWhereDeclared(control, rejectedBy)}{again}" : again.TrimStart();
             Check(rejectedBy.Count > 0 || hung, $"{control.ShortName} ({control.Summary}) {detail} [{took.Elapsed.TotalSeconds:0.0} s]",
                 "every check passes: the judge cannot tell this known-wrong implementation from a right one");
+
+            bool Rejected(TestRun r) => r.WasAborted || Grading.HungIn(r, control.Exercise) || r.For(control.Exercise).Any(o => o.Outcome == Outcome.Failed);
         }
     }
 

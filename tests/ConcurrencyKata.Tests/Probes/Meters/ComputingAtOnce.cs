@@ -39,27 +39,7 @@ public sealed class ComputingAtOnce
     public bool Watched => !_lanes.IsEmpty;
 
     /// <summary>How long at least two threads were computing at the same instant since the last <see cref="Reset"/>.</summary>
-    public TimeSpan Together
-    {
-        get
-        {
-            var edges = _lanes.Values.SelectMany(l => l.Runs()).SelectMany(r => new[] { (At: r.Start, Step: 1), (At: r.End, Step: -1) })
-                .OrderBy(e => e.At).ThenBy(e => e.Step).ToList();
-            long together = 0;
-            var computing = 0;
-            var since = 0L;
-            foreach (var (at, step) in edges)
-            {
-                if (computing >= 2)
-                {
-                    together += at - since;
-                }
-                computing += step;
-                since = at;
-            }
-            return Stopwatch.GetElapsedTime(0, together);
-        }
-    }
+    public TimeSpan Together => Stopwatch.GetElapsedTime(0, Overlap.TicksWithAtLeast(_lanes.Values.SelectMany(l => l.Runs()), 2));
 
     /// <summary>How long the threads computed, each counted separately, since the last <see cref="Reset"/>.</summary>
     public TimeSpan Computing => Stopwatch.GetElapsedTime(0, _lanes.Values.SelectMany(l => l.Runs()).Sum(r => r.End - r.Start));

@@ -99,18 +99,7 @@ public sealed class DigestWatch : IDisposable
     }
 
     /// <summary>The most digests that were in progress at one instant.</summary>
-    public static int MostAtOnce(IReadOnlyList<Digest> digests)
-    {
-        var edges = digests.SelectMany(d => new[] { (At: d.StartTicks, Step: 1), (At: d.EndTicks, Step: -1) })
-            .OrderBy(e => e.At).ThenBy(e => e.Step); // an end and a start at the same tick do not overlap
-        int now = 0, most = 0;
-        foreach (var edge in edges)
-        {
-            now += edge.Step;
-            most = Math.Max(most, now);
-        }
-        return most;
-    }
+    public static int MostAtOnce(IReadOnlyList<Digest> digests) => Overlap.Peak(digests.Select(d => (d.StartTicks, d.EndTicks)));
 
     /// <summary>The digests that were running at the moment the most were, for the failure message.</summary>
     public static string DescribeBusiest(IReadOnlyList<Digest> digests)

@@ -91,6 +91,18 @@ public sealed class TimelineTests
     }
 
     [Fact]
+    public void Overlap_counts_the_peak_and_the_time_spent_with_at_least_n_at_once()
+    {
+        (long, long)[] intervals = [(0, 10), (5, 20), (8, 12), (20, 30)];
+
+        Overlap.Peak(intervals).Should().Be(3, "at 8 to 10 three are in progress");
+        Overlap.TicksWithAtLeast(intervals, 2).Should().Be(7, "two or more from 5 to 12; 20 is an end and a start, not an overlap");
+        Overlap.TicksWithAtLeast(intervals, 3).Should().Be(2);
+        Overlap.TicksWithAtLeast(intervals, 1).Should().Be(30);
+        Overlap.Peak([]).Should().Be(0);
+    }
+
+    [Fact]
     public void Touching_spans_do_not_overlap()
     {
         Span[] spans =

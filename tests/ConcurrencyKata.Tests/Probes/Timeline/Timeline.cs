@@ -55,7 +55,7 @@ public static class Timeline
         var now = nowTicks ?? Math.Max(Stopwatch.GetTimestamp(), spans.Max(s => s.EndTicks ?? s.StartTicks));
         var threads = spans.Select(s => (s.ProcessId, s.ThreadId)).Distinct().Count();
         var processes = spans.Select(s => s.ProcessId).Distinct().Count();
-        var peak = PeakOverlap(spans, now, s => true);
+        var peak = Overlap.Peak(spans.Select(s => (s.StartTicks, s.EndTicks ?? now)));
         var computing = PeakComputingInDistinctLanes(spans.Where(s => s.Busy).ToList(), now);
         var shape = peak <= 1 ? Shape.Sequential : computing >= 2 ? Shape.Parallel : Shape.Concurrent;
         return new Verdict(shape, peak, Math.Max(computing, spans.Any(s => s.Busy) ? 1 : 0), threads, processes);
@@ -119,25 +119,6 @@ public static class Timeline
         }
         text.AppendLine(Classify(spans, now).ToString());
         return text.ToString();
-    }
-
-    private static int PeakOverlap(IReadOnlyList<Span> spans, long now, Func<Span, bool> include)
-    {
-        var events = new List<(long At, int Delta)>();
-        foreach (var s in spans.Where(include))
-        {
-            events.Add((s.StartTicks, +1));
-            events.Add((s.EndTicks ?? now, -1));
-        }
-        // ends sort before starts at the same instant: touching is not overlapping
-        events.Sort((a, b) => a.At != b.At ? a.At.CompareTo(b.At) : a.Delta.CompareTo(b.Delta));
-        int current = 0, peak = 0;
-        foreach (var (_, delta) in events)
-        {
-            current += delta;
-            peak = Math.Max(peak, current);
-        }
-        return peak;
     }
 
     /// <summary>Peak number of distinct lanes computing at one instant (two spans of one thread cannot compute at once).</summary>
