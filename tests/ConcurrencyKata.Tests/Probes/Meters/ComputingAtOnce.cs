@@ -8,7 +8,8 @@ namespace ConcurrencyKata.Tests.Probes;
 /// long two threads computed at the same instant. A unit computes in chunks of about
 /// <see cref="Chunk"/> and reads the clock after each; a thread counts as computing from one reading
 /// to the next only when they are at most <see cref="Gap"/> apart (a thread the scheduler took off
-/// its core comes back after a time slice, milliseconds later). On one core two threads never
+/// its core stays off while another thread computes there: threads confined to one core read
+/// 0.000 ms at once in every round measured). On one core two threads never
 /// compute at the same instant, so an overlap needs two cores at once. It is evidence of the
 /// moment, not an average: on a machine whose cores are busy with other programs the moments
 /// become rarer, not different, where CPU time over wall time cannot tell a starved parallel run
